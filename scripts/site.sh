@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Build the site into site/ (the default), or serve it while you edit: `scripts/site.sh serve`.
+# Installs what it needs first; runs the models through the cached build (scripts/build_artifacts.py).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/install.sh" docs
+cd "$root"
+case "${1:-build}" in
+    build) exec .venv/bin/mkdocs build --strict ;;
+    serve) exec .venv/bin/mkdocs serve --strict ;;
+    *) echo "usage: scripts/site.sh [build|serve]" >&2; exit 2 ;;
+esac

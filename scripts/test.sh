@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what the tests need (Python packages in .venv, Debian's Chromium for the browser tests), then run
+# every test, the slow and browser ones included. Extra arguments go to pytest, e.g. `scripts/test.sh -k lstm`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/install.sh" test
+if [ ! -x /usr/bin/chromium ]; then
+    # Playwright drives Debian's Chromium; its own browser download cannot work offline.
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+cd "$root"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,41 @@
+"""Shape and type checks shared by the weight classes, so every one reports a bad shape in the same words."""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import InputError, InputTypeError
+
+MAX_SIZE = 512
+"""The largest embedding or hidden size accepted: bigger is never needed to watch a model read "a b c"."""
+
+
+def check_size(name: str, value: object) -> int:
+    """Return `value` if it is a whole number from 1 to MAX_SIZE, else raise an error naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if not 1 <= value <= MAX_SIZE:
+        raise InputError(f"{name} must be between 1 and {MAX_SIZE}, got {value}")
+    return value
+
+
+def check_tensor(owner: str, name: str, tensor: object, trailing_shape: tuple[int | None, ...]) -> None:
+    """Check that `tensor` is a floating-point tensor whose last dimensions are `trailing_shape`.
+
+    Leading dimensions are allowed (they stack independent models, e.g. one per seed); `None` in
+    `trailing_shape` accepts any size there.
+    """
+    if not isinstance(tensor, torch.Tensor):
+        raise InputTypeError(f"{owner}.{name} must be a torch.Tensor, got {type(tensor).__name__}")
+    if not tensor.is_floating_point():
+        raise InputTypeError(f"{owner}.{name} must hold floating-point numbers, got {tensor.dtype}")
+    actual = tuple(tensor.shape[-len(trailing_shape):]) if tensor.dim() >= len(trailing_shape) else None
+    expected_ok = actual is not None and all(
+        want is None or want == got for want, got in zip(trailing_shape, actual)
+    )
+    if not expected_ok:
+        wanted = "(" + ", ".join("any" if size is None else str(size) for size in trailing_shape) + ")"
+        raise InputError(
+            f"{owner}.{name} has shape {tuple(tensor.shape)}, but its last dimensions must be {wanted}: "
+            f"give a tensor of that shape"
+        )

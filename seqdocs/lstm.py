@@ -1,0 +1,194 @@
+r"""The LSTM: a recurrent network whose memory, the cell state, is edited through gates.
+
+Each step reads the input and the previous hidden state together, and computes four things from them:
+
+$$
+\begin{aligned}
+[\,\tilde\imath_t \; \tilde f_t \; \tilde g_t \; \tilde o_t\,] &= [\,x_t \; h_{t-1}\,]\, W + b \\
+i_t = \sigma(\tilde\imath_t),\quad f_t &= \sigma(\tilde f_t),\quad g_t = \tanh(\tilde g_t),\quad o_t = \sigma(\tilde o_t) \\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+h_t &= o_t \odot \tanh(c_t)
+\end{aligned}
+$$
+
+The forget gate $f_t$ decides how much of the old cell to keep, the input gate $i_t$ how much of the
+candidate $g_t$ to write, and the output gate $o_t$ how much of the cell to show as the hidden state. The
+gate blocks are in PyTorch's order, input, forget, cell candidate, output (i, f, g, o).
+
+Shapes: E embedding size, H hidden size; leading dimensions broadcast like `torch.matmul`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from ._checks import check_tensor
+from .trace import Step, Trace
+
+if TYPE_CHECKING:
+    from .setups import Setup
+
+GATE_ORDER = ("input_gate", "forget_gate", "cell_candidate", "output_gate")
+"""The order of the four blocks of an LSTM's weight columns, as PyTorch stores them (i, f, g, o)."""
+
+
+@dataclass(frozen=True)
+class LSTMWeights:
+    """The weights of an LSTM, in `x @ W` layout.
+
+    Attributes:
+        weight: (E + H, 4H). Its first E rows multiply the input, its last H rows the previous hidden state;
+            its columns are four blocks of H, one per gate, in [GATE_ORDER][seqdocs.lstm.GATE_ORDER].
+        bias: (4H,), added to the gate pre-activations.
+
+    Raises:
+        InputError: If the shapes do not fit together.
+
+    Examples:
+        >>> import torch
+        >>> weights = LSTMWeights(torch.zeros(2 + 3, 4 * 3), torch.zeros(12), embedding_size=2)
+        >>> weights.hidden_size
+        3
+    """
+
+    weight: torch.Tensor
+    bias: torch.Tensor
+    embedding_size: int
+
+    def __post_init__(self) -> None:
+        check_tensor("LSTMWeights", "weight", self.weight, (None, None))
+        columns = self.weight.shape[-1]
+        hidden_size = columns // 4
+        if columns % 4 or hidden_size == 0 or self.weight.shape[-2] != self.embedding_size + hidden_size:
+            raise _bad_shape(self.weight.shape, self.embedding_size)
+        check_tensor("LSTMWeights", "bias", self.bias, (columns,))
+
+    @property
+    def hidden_size(self) -> int:
+        """H, the size of the hidden state and of the cell state."""
+        return self.weight.shape[-1] // 4
+
+
+def _bad_shape(shape: torch.Size, embedding_size: int) -> Exception:
+    from .errors import InputError
+
+    return InputError(
+        f"LSTMWeights.weight has shape {tuple(shape)}, but for embedding size {embedding_size} it must be "
+        f"(E + H, 4H), e.g. ({embedding_size + 2}, 8) for hidden size 2: give a tensor of that shape"
+    )
+
+
+def lstm_cell(
+    token_vector: torch.Tensor, previous_hidden: torch.Tensor, previous_cell: torch.Tensor, weights: LSTMWeights
+) -> dict[str, torch.Tensor]:
+    """One LSTM step: read one input vector, update the cell state and the hidden state.
+
+    Args:
+        token_vector: (..., E) the current input.
+        previous_hidden: (..., H) the hidden state after the previous token.
+        previous_cell: (..., H) the cell state after the previous token.
+        weights: The LSTM's weights.
+
+    Returns:
+        The step's tensors by name, in the order they are computed: `input`, `previous_hidden`,
+        `previous_cell`, `combined`, `gate_pre_activations`, `input_gate`, `forget_gate`, `cell_candidate`,
+        `output_gate`, `kept_memory`, `new_information`, `cell`, `hidden`.
+
+    Examples:
+        >>> import torch
+        >>> weights = LSTMWeights(torch.zeros(3, 4), torch.zeros(4), embedding_size=2)
+        >>> step = lstm_cell(torch.ones(2), torch.zeros(1), torch.ones(1), weights)
+        >>> step["forget_gate"], step["cell"]  # all-zero weights: every gate half open
+        (tensor([0.5000]), tensor([0.5000]))
+    """
+    combined = torch.cat([token_vector, previous_hidden], dim=-1)  # (..., E + H)
+    gate_pre_activations = combined @ weights.weight + weights.bias  # (..., E + H) @ (E + H, 4H) -> (..., 4H)
+    raw_input, raw_forget, raw_candidate, raw_output = gate_pre_activations.chunk(4, dim=-1)  # 4 x (..., H)
+    input_gate = torch.sigmoid(raw_input)  # (..., H) in (0, 1): how much new information to write
+    forget_gate = torch.sigmoid(raw_forget)  # (..., H) in (0, 1): how much old memory to keep
+    cell_candidate = torch.tanh(raw_candidate)  # (..., H) in (-1, 1): the new information on offer
+    output_gate = torch.sigmoid(raw_output)  # (..., H) in (0, 1): how much memory to show
+    kept_memory = forget_gate * previous_cell  # (..., H)
+    new_information = input_gate * cell_candidate  # (..., H)
+    cell = kept_memory + new_information  # (..., H)
+    hidden = output_gate * torch.tanh(cell)  # (..., H)
+    return {
+        "input": token_vector,
+        "previous_hidden": previous_hidden,
+        "previous_cell": previous_cell,
+        "combined": combined,
+        "gate_pre_activations": gate_pre_activations,
+        "input_gate": input_gate,
+        "forget_gate": forget_gate,
+        "cell_candidate": cell_candidate,
+        "output_gate": output_gate,
+        "kept_memory": kept_memory,
+        "new_information": new_information,
+        "cell": cell,
+        "hidden": hidden,
+    }
+
+
+def lstm_forward(inputs: torch.Tensor, weights: LSTMWeights, *, keep: tuple[str, ...] = ("hidden",)) -> dict[str, torch.Tensor]:
+    """Run the LSTM over a whole sequence, starting from zero hidden and cell states.
+
+    Args:
+        inputs: (..., T, E) the input vectors in order.
+        weights: The LSTM's weights.
+        keep: Which step tensors to return, stacked over time.
+
+    Returns:
+        Each kept tensor as (..., T, H).
+
+    Examples:
+        >>> import torch
+        >>> weights = LSTMWeights(torch.zeros(3, 4), torch.zeros(4), embedding_size=2)
+        >>> lstm_forward(torch.zeros(5, 2), weights, keep=("hidden", "forget_gate"))["forget_gate"].shape
+        torch.Size([5, 1])
+    """
+    hidden = inputs.new_zeros(inputs.shape[:-2] + (weights.hidden_size,))  # (..., H)
+    cell = torch.zeros_like(hidden)  # (..., H)
+    kept: dict[str, list[torch.Tensor]] = {name: [] for name in keep}
+    for position in range(inputs.shape[-2]):
+        step = lstm_cell(inputs[..., position, :], hidden, cell, weights)
+        hidden, cell = step["hidden"], step["cell"]
+        for name in keep:
+            kept[name].append(step[name])
+    return {name: torch.stack(values, dim=-2) for name, values in kept.items()}  # each (..., T, H)
+
+
+def lstm_trace(setup: Setup | None = None) -> Trace:
+    """Trace the LSTM reading a sequence, keeping every gate and state of every step.
+
+    Args:
+        setup: The sequence, embeddings and weights; by default [make_setup][seqdocs.make_setup]'s,
+            which reproduce the seed notebook.
+
+    Returns:
+        A trace with one step per token.
+
+    Examples:
+        >>> trace = lstm_trace()
+        >>> list(trace.steps[0].tensors)[5:9]
+        ['input_gate', 'forget_gate', 'cell_candidate', 'output_gate']
+    """
+    from .setups import make_setup
+
+    setup = setup or make_setup()
+    weights = setup.lstm
+    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,)
+    cell = torch.zeros_like(hidden)  # (H,)
+    steps = []
+    for index, (token, token_vector) in enumerate(zip(setup.tokens, setup.inputs)):
+        tensors = lstm_cell(token_vector, hidden, cell, weights)
+        steps.append(Step(index, token, tensors))
+        hidden, cell = tensors["hidden"], tensors["cell"]
+    return Trace(
+        model="lstm",
+        tokens=setup.tokens,
+        steps=tuple(steps),
+        weights={"weight": weights.weight, "bias": weights.bias},
+    )

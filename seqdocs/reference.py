@@ -1,0 +1,280 @@
+"""Proof that each traced model computes what PyTorch's own implementation computes.
+
+Each check copies a [Setup][seqdocs.Setup]'s weights into the PyTorch module, runs both on the same sequence
+and reports the largest difference. Two conversions matter. PyTorch stores a weight as (out, in) and
+computes `x @ W.T`; seqdocs stores (in, out) and computes `x @ W`, so every weight is transposed. And seqdocs's
+LSTM keeps the input and recurrent weights in one (E + H, 4H) matrix; PyTorch keeps two, `weight_ih` for the
+first E rows and `weight_hh` for the last H.
+
+The recurrent models are compared one step at a time: at every step PyTorch's module gets the previous state
+*from the seqdocs trace* and must produce the trace's next state. Running both on the whole sequence
+independently would compare something else as well: in float32, two orders of summing differ in the last bit,
+and a recurrence with random weights can grow that difference by a factor of ten within a few steps, which
+says nothing about whether the two compute the same function.
+
+The difference is measured relative to the size of the tensor compared: the largest |ours - theirs| divided by
+max(1, largest |theirs|). Values up to 1 in size (every gate and state) are thus compared absolutely; a tensor
+with values up to 300 may differ by 3e-4 and still pass at 1e-6, since float32 keeps only about seven digits
+of each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import attention_trace
+from .errors import InputError
+from .gru import gru_trace
+from .lstm import lstm_trace
+from .rnn import rnn_trace
+from .setups import Setup, make_setup
+
+TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
+"""The largest relative difference a check accepts, by dtype."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of comparing one traced model with PyTorch's implementation.
+
+    Attributes:
+        model: Which seqdocs model was checked, e.g. `"lstm"`.
+        reference: What it was compared with, e.g. `"torch.nn.LSTM"`.
+        dtype: The dtype both ran in, e.g. `"float32"`.
+        tolerance: The largest difference accepted.
+        max_error: The largest difference found, relative to the largest value (see the module docstring).
+        compared: What was compared, e.g. `"hidden and cell state at every step"`.
+
+    Examples:
+        >>> check = check_lstm()
+        >>> check.reference, check.passed
+        ('torch.nn.LSTM', True)
+    """
+
+    model: str
+    reference: str
+    dtype: str
+    tolerance: float
+    max_error: float
+    compared: str
+
+    @property
+    def passed(self) -> bool:
+        """Whether the largest difference is within the tolerance."""
+        return self.max_error <= self.tolerance
+
+    def __str__(self) -> str:
+        verdict = "equal" if self.passed else "NOT equal"
+        return (
+            f"{self.model}: {verdict} to {self.reference} within {self.tolerance:g} in {self.dtype} "
+            f"(largest difference {self.max_error:.1e}; compared {self.compared})"
+        )
+
+
+def _relative_error(ours: torch.Tensor, theirs: torch.Tensor) -> float:
+    if ours.shape != theirs.shape:
+        raise AssertionError(f"shapes differ: seqdocs {tuple(ours.shape)} vs torch {tuple(theirs.shape)}")
+    scale = max(1.0, float(theirs.abs().max()))
+    return float((ours - theirs).abs().max()) / scale
+
+
+def _result(model: str, reference: str, setup: Setup, compared: str, *pairs: tuple[torch.Tensor, torch.Tensor]) -> Check:
+    dtype = setup.embeddings.dtype
+    return Check(
+        model=model,
+        reference=reference,
+        dtype=str(dtype).removeprefix("torch."),
+        tolerance=TOLERANCE[dtype],
+        max_error=max(_relative_error(ours, theirs) for ours, theirs in pairs),
+        compared=compared,
+    )
+
+
+def check_rnn(setup: Setup | None = None) -> Check:
+    """Compare [rnn_trace][seqdocs.rnn_trace] with `torch.nn.RNN` on the same weights.
+
+    Args:
+        setup: The setup to check; by default [make_setup][seqdocs.make_setup]'s.
+
+    Returns:
+        The comparison of the hidden state of every step, each given the same previous state.
+
+    Examples:
+        >>> check_rnn().passed
+        True
+    """
+    setup = setup or make_setup()
+    weights = setup.rnn
+    module = nn.RNN(weights.embedding_size, weights.hidden_size, nonlinearity="tanh", dtype=setup.embeddings.dtype)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(weights.input_to_hidden.T)  # (E, H) -> PyTorch's (H, E)
+        module.weight_hh_l0.copy_(weights.hidden_to_hidden.T)
+        module.bias_ih_l0.copy_(weights.bias)
+        module.bias_hh_l0.zero_()  # PyTorch has two biases; one is enough, so the other is zero
+    trace = rnn_trace(setup)
+    with torch.no_grad():
+        theirs = torch.stack(
+            [module(step["input"][None], step["previous_hidden"][None])[1][0] for step in trace.steps]
+        )  # each step: (1, E) and (1, H) -> (1, H)
+    ours = trace.stacked("hidden")
+    return _result("rnn", "torch.nn.RNN", setup, "the hidden state of every step", (ours, theirs))
+
+
+def check_lstm(setup: Setup | None = None) -> Check:
+    """Compare [lstm_trace][seqdocs.lstm_trace] with `torch.nn.LSTM` on the same weights.
+
+    Args:
+        setup: The setup to check; by default [make_setup][seqdocs.make_setup]'s.
+
+    Returns:
+        The comparison of the hidden and cell state of every step, each given the same previous state.
+
+    Examples:
+        >>> check_lstm().passed
+        True
+    """
+    setup = setup or make_setup()
+    weights = setup.lstm
+    embedding_size = weights.embedding_size
+    module = nn.LSTM(embedding_size, weights.hidden_size, dtype=setup.embeddings.dtype)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(weights.weight[..., :embedding_size, :].T)  # input rows -> (4H, E)
+        module.weight_hh_l0.copy_(weights.weight[..., embedding_size:, :].T)  # hidden rows -> (4H, H)
+        module.bias_ih_l0.copy_(weights.bias)
+        module.bias_hh_l0.zero_()
+    trace = lstm_trace(setup)
+    with torch.no_grad():
+        hidden_states, cell_states = [], []
+        for step in trace.steps:
+            previous = (step["previous_hidden"][None], step["previous_cell"][None])  # (1, H) each
+            _, (hidden, cell) = module(step["input"][None], previous)  # (1, E) -> ((1, H), (1, H))
+            hidden_states.append(hidden[0])
+            cell_states.append(cell[0])
+    return _result(
+        "lstm",
+        "torch.nn.LSTM",
+        setup,
+        "the hidden and cell state of every step",
+        (trace.stacked("hidden"), torch.stack(hidden_states)),
+        (trace.stacked("cell"), torch.stack(cell_states)),
+    )
+
+
+def check_gru(setup: Setup | None = None) -> Check:
+    """Compare [gru_trace][seqdocs.gru_trace] with `torch.nn.GRU` on the same weights.
+
+    Args:
+        setup: The setup to check; by default [make_setup][seqdocs.make_setup]'s.
+
+    Returns:
+        The comparison of the hidden state of every step, each given the same previous state.
+
+    Examples:
+        >>> check_gru().passed
+        True
+    """
+    setup = setup or make_setup()
+    weights = setup.gru
+    module = nn.GRU(weights.embedding_size, weights.hidden_size, dtype=setup.embeddings.dtype)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(weights.input_weight.T)  # (E, 3H) -> (3H, E), blocks r, z, n as PyTorch's
+        module.weight_hh_l0.copy_(weights.hidden_weight.T)
+        module.bias_ih_l0.copy_(weights.input_bias)
+        module.bias_hh_l0.copy_(weights.hidden_bias)
+    trace = gru_trace(setup)
+    with torch.no_grad():
+        theirs = torch.stack(
+            [module(step["input"][None], step["previous_hidden"][None])[1][0] for step in trace.steps]
+        )  # each step: (1, E) and (1, H) -> (1, H)
+    ours = trace.stacked("hidden")
+    return _result("gru", "torch.nn.GRU", setup, "the hidden state of every step", (ours, theirs))
+
+
+def check_attention(setup: Setup | None = None, *, causal: bool = False, num_heads: int = 1) -> Check:
+    """Compare [attention_trace][seqdocs.attention_trace] with `F.scaled_dot_product_attention` and
+    `torch.nn.MultiheadAttention` on the same weights.
+
+    The output is compared with both; the attention weights with `nn.MultiheadAttention`'s per-head weights
+    (`scaled_dot_product_attention` does not return them).
+
+    Args:
+        setup: The setup to check; by default [make_setup][seqdocs.make_setup]'s.
+        causal: Check the causally masked variant.
+        num_heads: How many heads.
+
+    Returns:
+        One check covering both references.
+
+    Examples:
+        >>> print(check_attention(causal=True).reference)
+        torch.nn.functional.scaled_dot_product_attention and torch.nn.MultiheadAttention
+    """
+    setup = setup or make_setup()
+    weights = setup.attention
+    if weights.width != weights.embedding_size:
+        raise InputError(
+            "torch.nn.MultiheadAttention needs queries as wide as the embeddings; "
+            f"these are {weights.width} and {weights.embedding_size} wide"
+        )
+    step = attention_trace(setup, causal=causal, num_heads=num_heads).steps[0]
+    width, length = weights.width, len(setup.tokens)
+    dtype = setup.embeddings.dtype
+
+    def heads(tensor: torch.Tensor) -> torch.Tensor:  # (T, D) -> (heads, T, d)
+        return tensor.unflatten(-1, (num_heads, width // num_heads)).transpose(0, 1)
+
+    queries, keys, values = (heads(setup.inputs @ w) for w in (weights.query, weights.key, weights.value))
+    sdpa_output = F.scaled_dot_product_attention(queries, keys, values, is_causal=causal)  # (heads, T, d)
+    sdpa_output = sdpa_output.transpose(0, 1).flatten(-2)  # (T, D)
+    if weights.output is not None:
+        sdpa_output = sdpa_output @ weights.output
+
+    module = nn.MultiheadAttention(width, num_heads, bias=False, dtype=dtype)
+    with torch.no_grad():
+        module.in_proj_weight.copy_(torch.cat([weights.query.T, weights.key.T, weights.value.T]))  # (3D, E)
+        output_weight = weights.output if weights.output is not None else torch.eye(width, dtype=dtype)
+        module.out_proj.weight.copy_(output_weight.T)
+        # nn.MultiheadAttention reads a boolean mask as True = blocked: the opposite of our causal_mask.
+        blocked = torch.ones(length, length, dtype=torch.bool).triu(1) if causal else None
+        mha_output, mha_weights = module(
+            setup.inputs, setup.inputs, setup.inputs, attn_mask=blocked, need_weights=True, average_attn_weights=False
+        )  # (T, D), (heads, T, T)
+    ours_weights = step["attention_weights"]
+    if num_heads == 1:
+        mha_weights = mha_weights[0]
+    return _result(
+        "attention (causal)" if causal else "attention",
+        "torch.nn.functional.scaled_dot_product_attention and torch.nn.MultiheadAttention",
+        setup,
+        "output of every token, and every attention weight",
+        (step["output"], sdpa_output),
+        (step["output"], mha_output),
+        (ours_weights, mha_weights),
+    )
+
+
+def check_all(setup: Setup | None = None) -> list[Check]:
+    """Run every model's check on one setup.
+
+    Args:
+        setup: The setup to check; by default [make_setup][seqdocs.make_setup]'s.
+
+    Returns:
+        One [Check][seqdocs.Check] per model: RNN, LSTM, GRU, attention (plain and causal).
+
+    Examples:
+        >>> all(check.passed for check in check_all())
+        True
+    """
+    setup = setup or make_setup()
+    return [
+        check_rnn(setup),
+        check_lstm(setup),
+        check_gru(setup),
+        check_attention(setup),
+        check_attention(setup, causal=True),
+    ]
