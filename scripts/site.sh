@@ -5,6 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install.sh" docs
 cd "$root"
+export NO_MKDOCS_2_WARNING=1  # Material prints a banner about its successor on every build
 case "${1:-build}" in
     build) exec .venv/bin/mkdocs build --strict ;;
     serve) exec .venv/bin/mkdocs serve --strict ;;

@@ -14,13 +14,54 @@ Examples:
 from importlib.metadata import PackageNotFoundError, version
 
 from .attention import AttentionWeights, attention_trace, causal_mask, self_attention
+from .cost import (
+    COST_MODELS,
+    CostMeasurement,
+    SavedMemory,
+    Timing,
+    Workload,
+    dependent_steps,
+    describe_machine,
+    make_workload,
+    measure_cost,
+    saved_memory,
+    time_call,
+)
 from .errors import InputError, InputTypeError, show_token
 from .gru import GRUWeights, gru_cell, gru_forward, gru_trace
 from .lstm import LSTMWeights, lstm_cell, lstm_forward, lstm_trace
+from .memory_task import (
+    MAX_DISTRACTORS,
+    MEMORY_MODELS,
+    MemoryConfig,
+    count_parameters,
+    init_memory_model,
+    lstm_gate_summary,
+    lstm_memory_states,
+    memory_model_logits,
+    memory_model_weights,
+    memory_task_batch,
+    recurrent_states,
+    seed_generators,
+    symbol_share,
+)
 from .reference import TOLERANCE, Check, check_all, check_attention, check_gru, check_lstm, check_rnn
 from .rnn import RNNWeights, rnn_cell, rnn_forward, rnn_trace
 from .setups import DEFAULT_SEED, DEFAULT_SEQUENCE, Setup, make_setup
 from .trace import Step, Trace
+from .training import (
+    MEMORY_SEEDS,
+    OPTIMIZER,
+    SOLVED_ACCURACY,
+    MemoryRun,
+    above_chance_accuracy,
+    chance_seen_in_training,
+    clip_grad_norm_per_seed,
+    evaluate_memory_model,
+    longest_remembered,
+    memory_test_set,
+    train_memory_model,
+)
 from .vocabulary import Vocabulary, tokenize
 
 try:
@@ -29,38 +70,73 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "COST_MODELS",
     "DEFAULT_SEED",
     "DEFAULT_SEQUENCE",
+    "MAX_DISTRACTORS",
+    "MEMORY_MODELS",
+    "MEMORY_SEEDS",
+    "OPTIMIZER",
+    "SOLVED_ACCURACY",
     "TOLERANCE",
     "AttentionWeights",
     "Check",
+    "CostMeasurement",
     "GRUWeights",
     "InputError",
     "InputTypeError",
     "LSTMWeights",
+    "MemoryConfig",
+    "MemoryRun",
     "RNNWeights",
+    "SavedMemory",
     "Setup",
     "Step",
+    "Timing",
     "Trace",
     "Vocabulary",
+    "Workload",
     "attention_trace",
     "causal_mask",
+    "above_chance_accuracy",
+    "chance_seen_in_training",
     "check_all",
     "check_attention",
     "check_gru",
     "check_lstm",
     "check_rnn",
+    "clip_grad_norm_per_seed",
+    "count_parameters",
+    "dependent_steps",
+    "describe_machine",
+    "evaluate_memory_model",
     "gru_cell",
     "gru_forward",
     "gru_trace",
+    "init_memory_model",
     "lstm_cell",
+    "longest_remembered",
     "lstm_forward",
+    "lstm_gate_summary",
+    "lstm_memory_states",
     "lstm_trace",
     "make_setup",
+    "make_workload",
+    "measure_cost",
+    "memory_model_logits",
+    "memory_model_weights",
+    "memory_task_batch",
+    "memory_test_set",
+    "recurrent_states",
     "rnn_cell",
     "rnn_forward",
     "rnn_trace",
+    "saved_memory",
+    "seed_generators",
     "self_attention",
     "show_token",
+    "symbol_share",
+    "time_call",
     "tokenize",
+    "train_memory_model",
 ]

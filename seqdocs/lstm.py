@@ -41,7 +41,8 @@ class LSTMWeights:
 
     Attributes:
         weight: (E + H, 4H). Its first E rows multiply the input, its last H rows the previous hidden state;
-            its columns are four blocks of H, one per gate, in [GATE_ORDER][seqdocs.lstm.GATE_ORDER].
+            its columns are four blocks of H, one per gate, in `GATE_ORDER`: PyTorch's order of input gate,
+            forget gate, cell candidate, output gate.
         bias: (4H,), added to the gate pre-activations.
 
     Raises:

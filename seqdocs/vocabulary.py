@@ -26,7 +26,7 @@ def tokenize(sequence: str) -> tuple[str, ...]:
 
     Raises:
         InputTypeError: If `sequence` is not a string.
-        InputError: If it holds no token, or more than [MAX_TOKENS][seqdocs.vocabulary.MAX_TOKENS].
+        InputError: If it holds no token, or more than `MAX_TOKENS` (4096).
 
     Examples:
         >>> tokenize("a b  c")

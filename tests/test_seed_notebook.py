@@ -37,14 +37,24 @@ def _printed_tensors(code: str) -> list[torch.Tensor]:
     """Run the notebook's code and return every tensor it printed, in order."""
     printed: list[torch.Tensor] = []
     original_format, original_print = torch.Tensor.__format__, builtins.print
+    busy = []  # torch formats a tensor by formatting its elements: record only the outermost call
 
     def recording_format(tensor, spec):
-        printed.append(tensor.detach().clone())
-        return original_format(tensor, spec)
+        if not busy:
+            printed.append(tensor.detach().clone())
+        busy.append(True)
+        try:
+            return original_format(tensor, spec)
+        finally:
+            busy.pop()
 
     def recording_print(*args, **kwargs):
         printed.extend(arg.detach().clone() for arg in args if isinstance(arg, torch.Tensor))
-        original_print(*args, **kwargs)
+        busy.append(True)
+        try:
+            original_print(*args, **kwargs)
+        finally:
+            busy.pop()
 
     torch.Tensor.__format__ = recording_format
     try:

@@ -1,0 +1,382 @@
+"""Measure the site against its performance targets: build times, Lighthouse scores and page weight.
+
+Run it from the project's venv:
+
+    .venv/bin/python scripts/benchmark.py --output benchmark.json
+
+What it measures, each against a target:
+
+1. Cold build: `git clone` the project into a temporary folder and time `mkdocs build --strict` there, with
+   nothing cached: every example, snippet and notebook runs. The clone reuses this venv (installing is not
+   timed); `PYTHONPATH` points at the clone, so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
+2. No-op rebuild: build the same clone again, with nothing changed. Target ≤ 3 s.
+3. Lighthouse 12 (`npx --yes lighthouse@12`, mobile, its default) on every page of the nav, served from the
+   clone's `site/` on 127.0.0.1: performance ≥ 0.98 and accessibility = 1.00.
+4. Page weight: every page is opened in headless Chromium through Playwright, scrolled to the bottom so that
+   lazy images load, and the bodies of the responses it received are added up: the HTML, CSS, JavaScript,
+   images and fonts it is made of, as the local server sends them (uncompressed). Target ≤ 400 KiB per page.
+   Also reported: the same bytes gzip-compressed (what a server that compresses would send) and the data
+   scripts fetch (the search index). Any request to a host other than the local server fails the target:
+   nothing may load from elsewhere.
+
+It prints a table with pass or fail for each target, writes everything measured as JSON to `--output`, and
+exits with 1 if a target was missed (2 if a build failed). Times depend on the machine and on what else it is
+running; the JSON records the CPU and the load average at the start.
+
+`--source worktree` builds from the files git would commit (tracked plus untracked, not ignored) instead of
+a clone of the last commit, to measure work that is not committed yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROME_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+    "--disable-sync --no-first-run"
+)
+LIGHTHOUSE = ("npx", "--yes", "lighthouse@12")
+
+COLD_BUILD_SECONDS = 30.0
+NOOP_BUILD_SECONDS = 3.0
+PERFORMANCE_SCORE = 0.98
+ACCESSIBILITY_SCORE = 1.0
+PAGE_BYTES = 400 * 1024
+ASSET_TYPES = {"document", "stylesheet", "script", "image", "font", "media"}
+"""What counts towards a page's weight: HTML, CSS, JavaScript, images, fonts; not data fetched by scripts."""
+
+
+@dataclass
+class Result:
+    """One measurement against one target."""
+
+    name: str
+    measured: float | None
+    target: str
+    passed: bool | None  # None: not measured
+    shown: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "load_average_1_5_15_min": load, "python": sys.version.split()[0]}
+
+
+def make_source(source: str, repo: Path, folder: Path) -> Path:
+    """A fresh copy of the project in `folder`: a git clone, or the files git would commit."""
+    target = folder / "seqdocs"
+    if source == "clone":
+        subprocess.run(["git", "clone", "--quiet", str(repo), str(target)], check=True)
+        return target
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    for relative in filter(None, listed):
+        origin = repo / relative
+        if origin.is_file():  # a tracked file deleted in the work tree is skipped
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target / relative)
+    return target
+
+
+def build_environment(project: Path) -> dict[str, str]:
+    venv = Path(sys.prefix)
+    environment = dict(os.environ)
+    environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
+    environment["VIRTUAL_ENV"] = str(venv)
+    # The venv has the original checkout installed in editable mode; the clone must import its own package.
+    environment["PYTHONPATH"] = str(project)
+    return environment
+
+
+def timed_build(project: Path, environment: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run `mkdocs build --strict` in `project`; return wall seconds, CPU seconds of all children, the process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "mkdocs"), "build", "--strict"],
+        cwd=project, env=environment, capture_output=True, text=True,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, process
+
+
+def nav_pages(project: Path, environment: dict[str, str]) -> list[tuple[str, str]]:
+    """(source file, URL path) of every page in the nav, in nav order, read with mkdocs's own config loader."""
+    script = r"""
+import json, sys
+from mkdocs.config import load_config
+config = load_config(config_file="mkdocs.yml")
+pages = []
+def walk(items):
+    for item in items or []:
+        if isinstance(item, str):
+            pages.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value if isinstance(value, list) else [value])
+walk(config["nav"])
+print(json.dumps({"pages": pages, "directory_urls": config["use_directory_urls"]}))
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=environment, check=True, capture_output=True, text=True
+    ).stdout
+    found = json.loads(output.strip().splitlines()[-1])
+    pages = []
+    for source in found["pages"]:
+        if "://" in source:
+            continue  # an external link in the nav is not a page of this site
+        stem = source.rsplit(".", 1)[0]
+        if found["directory_urls"]:
+            url = "" if stem == "index" else (stem[: -len("/index")] + "/" if stem.endswith("/index") else stem + "/")
+        else:
+            url = stem + ".html"
+        pages.append((source, url))
+    return pages
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve `folder` on 127.0.0.1 with Python's http.server for the duration of the block."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def lighthouse(url: str, report: Path) -> dict:
+    """Lighthouse's performance and accessibility scores for one URL, with the metrics and failed audits."""
+    environment = dict(os.environ, CHROME_PATH=CHROMIUM)
+    command = [
+        *LIGHTHOUSE, url, "--output=json", f"--output-path={report}", "--only-categories=performance,accessibility",
+        f"--chrome-flags={CHROME_FLAGS}", "--quiet",
+    ]
+    try:
+        process = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return {"error": "Lighthouse took more than 300 s"}
+    if process.returncode != 0 or not report.exists():
+        return {"error": (process.stderr or process.stdout).strip()[-2000:]}
+    data = json.loads(report.read_text())
+    audits = data["audits"]
+    metrics = {
+        name: audits[name]["numericValue"]
+        for name in ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+                     "cumulative-layout-shift", "speed-index")
+        if name in audits and "numericValue" in audits[name]
+    }
+    # The audits that count towards a category's score and did not get full marks: where points were lost.
+    failed = {
+        name: sorted(
+            reference["id"]
+            for reference in category["auditRefs"]
+            if reference.get("weight", 0) > 0
+            and audits[reference["id"]].get("score") is not None
+            and audits[reference["id"]]["score"] < 1
+        )
+        for name, category in data["categories"].items()
+    }
+    return {
+        "performance": data["categories"]["performance"]["score"],
+        "accessibility": data["categories"]["accessibility"]["score"],
+        "metrics": metrics,
+        "audits_below_full_score": failed,
+        "lighthouse_version": data.get("lighthouseVersion"),
+    }
+
+
+def page_weights(base: str, pages: list[tuple[str, str]]) -> dict[str, dict]:
+    """For each page, the bytes of every response Chromium received while loading and scrolling it."""
+    from playwright.sync_api import sync_playwright
+
+    weights = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS.split())
+        for source, path in pages:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            responses = []
+            context.on("response", lambda response: responses.append(response))
+            page = context.new_page()
+            page.goto(base + path, wait_until="networkidle")
+            # Lazy images load only near the viewport: scroll through the page so each one is requested.
+            height = page.evaluate("document.documentElement.scrollHeight")
+            for offset in range(0, height + 900, 900):
+                page.evaluate(f"window.scrollTo(0, {offset})")
+                page.wait_for_timeout(50)
+            page.wait_for_load_state("networkidle")
+            by_type: dict[str, int] = {}
+            gzipped_by_type: dict[str, int] = {}
+            external = []
+            for response in responses:
+                if not response.url.startswith(base):
+                    external.append(response.url)
+                try:
+                    body = response.body()
+                except Exception:  # a redirect or an aborted request has no body
+                    body = b""
+                kind = response.request.resource_type
+                by_type[kind] = by_type.get(kind, 0) + len(body)
+                gzipped_by_type[kind] = gzipped_by_type.get(kind, 0) + (len(gzip.compress(body, 6)) if body else 0)
+            weights[source] = {
+                # What the target counts: the page and the assets it is made of.
+                "bytes": sum(size for kind, size in by_type.items() if kind in ASSET_TYPES),
+                # The rest, such as the search index that the search box fetches as data.
+                "other_bytes": sum(size for kind, size in by_type.items() if kind not in ASSET_TYPES),
+                "gzip_bytes": sum(size for kind, size in gzipped_by_type.items() if kind in ASSET_TYPES),
+                "bytes_by_type": dict(sorted(by_type.items())),
+                "gzip_bytes_by_type": dict(sorted(gzipped_by_type.items())),
+                "requests": len(responses),
+                "external_requests": external,
+            }
+            context.close()
+        browser.close()
+    return weights
+
+
+def kib(value: float) -> str:
+    return f"{value / 1024:,.1f} KiB"
+
+
+def table(results: list[Result]) -> str:
+    rows = [("target", "measured", "goal", "result")]
+    for result in results:
+        verdict = "not measured" if result.passed is None else ("pass" if result.passed else "FAIL")
+        rows.append((result.name, result.shown, result.target, verdict))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, help="write every measurement as JSON here")
+    parser.add_argument("--source", choices=("clone", "worktree"), default="clone",
+                        help="build a git clone of the last commit (default) or the files git would commit")
+    parser.add_argument("--repo", type=Path, default=ROOT, help="the project to measure (default: this one)")
+    parser.add_argument("--skip-lighthouse", action="store_true", help="do not run Lighthouse")
+    parser.add_argument("--skip-weight", action="store_true", help="do not measure page weight")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary build folder and print its path")
+    arguments = parser.parse_args(argv)
+
+    report: dict = {"machine": machine(), "source": arguments.source, "results": []}
+    results: list[Result] = []
+    folder = Path(tempfile.mkdtemp(prefix="seqdocs-benchmark-"))
+    status = 0
+    try:
+        project = make_source(arguments.source, arguments.repo.resolve(), folder)
+        report["commit"] = subprocess.run(
+            ["git", "-C", str(arguments.repo), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        if not (project / "mkdocs.yml").exists():
+            print(f"benchmark: {project} has no mkdocs.yml; with uncommitted work, try --source worktree",
+                  file=sys.stderr)
+            return 2
+        environment = build_environment(project)
+
+        for name, limit in (("cold build (fresh copy)", COLD_BUILD_SECONDS), ("no-op rebuild", NOOP_BUILD_SECONDS)):
+            wall, cpu, process = timed_build(project, environment)
+            ok = process.returncode == 0
+            # The artifact build's summary says which examples, snippets and notebooks ran and for how long.
+            artifacts = [line.split("-  ", 1)[-1] for line in process.stderr.splitlines() if "artifacts:" in line]
+            print(f"benchmark: {name}: {wall:.1f} s", *artifacts, sep="\n  ", file=sys.stderr)
+            results.append(Result(name, wall, f"≤ {limit:g} s", ok and wall <= limit,
+                                  f"{wall:.1f} s (CPU {cpu:.1f} s)" + ("" if ok else ", BUILD FAILED"),
+                                  {"cpu_seconds": cpu, "returncode": process.returncode, "artifacts": artifacts}))
+            if not ok:
+                # mkdocs --strict writes the whole site before it aborts on warnings: measure the rest anyway.
+                status = 2
+                complaints = [line for line in process.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
+                print(f"benchmark: {name} failed:", *(complaints or process.stderr.splitlines()[-20:]),
+                      sep="\n  ", file=sys.stderr)
+        if not (project / "site" / "index.html").exists():
+            print("benchmark: the build wrote no site; nothing more to measure", file=sys.stderr)
+            status = 2
+        else:
+            pages = nav_pages(project, environment)
+            report["pages"] = [{"source": source, "path": path} for source, path in pages]
+            with serve(project / "site") as base:
+                if not arguments.skip_lighthouse:
+                    for source, path in pages:
+                        found = lighthouse(base + path, folder / f"lighthouse-{len(results)}.json")
+                        if "error" in found:
+                            results.append(Result(f"{source}: Lighthouse", None, "runs", False, "error", found))
+                            continue
+                        results.append(Result(
+                            f"{source}: performance", found["performance"], f"≥ {PERFORMANCE_SCORE:.2f}",
+                            found["performance"] >= PERFORMANCE_SCORE, f"{found['performance']:.2f}", found,
+                        ))
+                        results.append(Result(
+                            f"{source}: accessibility", found["accessibility"], f"= {ACCESSIBILITY_SCORE:.2f}",
+                            found["accessibility"] >= ACCESSIBILITY_SCORE, f"{found['accessibility']:.2f}",
+                        ))
+                if not arguments.skip_weight:
+                    for source, weight in page_weights(base, pages).items():
+                        external = weight["external_requests"]
+                        results.append(Result(
+                            f"{source}: bytes", weight["bytes"], f"≤ {kib(PAGE_BYTES)}",
+                            weight["bytes"] <= PAGE_BYTES and not external,
+                            f"{kib(weight['bytes'])} (gzip {kib(weight['gzip_bytes'])}; "
+                            f"+ {kib(weight['other_bytes'])} data)"
+                            + (f", {len(external)} EXTERNAL" if external else ""), weight,
+                        ))
+    finally:
+        if arguments.keep:
+            print(f"benchmark: kept {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    report["results"] = [asdict(result) for result in results]
+    print(table(results))
+    if arguments.output:
+        arguments.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"benchmark: wrote {arguments.output}")
+    if status:
+        return status
+    return 0 if all(result.passed for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The self-attention page: queries, keys and values, the scores and weights, and the causal variant."""
+
+import matplotlib.pyplot as plt
+import torch
+from _artifacts import Artifacts
+from _figures import SHARES, arrows_from_origin, foreground, heatmap, plane, token_colour
+from _render import figure_style, tensor_table
+
+import seqdocs
+
+
+def vector_text(vector: torch.Tensor) -> str:
+    """A vector as a sentence writes it: (0.3367, 0.1288)."""
+    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
+
+
+def weights_text(weights: torch.Tensor, tokens: tuple[str, ...]) -> str:
+    """Every row of an attention matrix in words, for alt text."""
+    return " ".join(
+        f"{attending} attends "
+        + ", ".join(f"{float(share):.4f} to {attended}" for attended, share in zip(tokens, row))
+        + "."
+        for attending, row in zip(tokens, weights)
+    )
+
+
+def build(out: Artifacts) -> None:
+    setup = seqdocs.make_setup()
+    step = seqdocs.attention_trace(setup).steps[0]
+    causal = seqdocs.attention_trace(setup, causal=True).steps[0]
+    tokens = setup.tokens
+    width = setup.attention.width
+    components = [f"{chr(0x2080 + index + 1)}" for index in range(width)]  # ₁, ₂
+    rows = [f"`{token}`" for token in tokens]
+
+    out.markdown("inputs", tensor_table(step["inputs"], rows, [f"e{sub}" for sub in components]))
+    for name, letter in (("queries", "q"), ("keys", "k"), ("values", "v")):
+        out.markdown(f"{name}_table", tensor_table(step[name], rows, [f"{letter}{sub}" for sub in components]))
+    out.markdown(
+        "projections",
+        "".join(
+            f"**{title}**\n\n" + tensor_table(matrix, [f"row {row + 1}" for row in range(matrix.shape[0])],
+                                               [f"column {column + 1}" for column in range(matrix.shape[1])]) + "\n"
+            for title, matrix in (("$W_Q$", setup.attention.query), ("$W_K$", setup.attention.key),
+                                  ("$W_V$", setup.attention.value))
+        ),
+    )
+    attended = [f"→ `{token}`" for token in tokens]
+    attending = [f"`{token}` attends" for token in tokens]
+    out.markdown("scores", tensor_table(step["scores"], attending, attended))
+    out.markdown("weights_table", tensor_table(step["attention_weights"], attending, attended))
+    out.markdown("output", tensor_table(step["output"], rows, [f"out{sub}" for sub in components]))
+    out.markdown("causal_weights_table", tensor_table(causal["attention_weights"], attending, attended))
+    out.markdown("causal_output", tensor_table(causal["output"], rows, [f"out{sub}" for sub in components]))
+
+    out.value("width", str(width))
+    out.value("sqrt_width", f"{width ** 0.5:.4f}")
+    # Single numbers the prose quotes: one score worked by hand, and where each token puts most of its weight.
+    out.value("query_a", vector_text(step["queries"][0]))
+    out.value("key_b", vector_text(step["keys"][1]))
+    out.value("dot_a_b", f"{float(step['queries'][0] @ step['keys'][1]):.4f}")
+    out.value("score_a_b", f"{float(step['scores'][0, 1]):.4f}")
+    favourites = step["attention_weights"].argmax(dim=-1)
+    out.value(
+        "favourites",
+        "; ".join(
+            f"`{token}` puts most weight on `{tokens[int(favourite)]}` "
+            f"({float(step['attention_weights'][index, favourite]):.4f})"
+            for index, (token, favourite) in enumerate(zip(tokens, favourites))
+        ),
+    )
+    out.value("largest_weight", f"{float(step['attention_weights'].max()):.4f}")
+    out.value("causal_first_output", vector_text(causal["output"][0]))
+    out.value("first_value", vector_text(step["values"][0]))
+    out.value(
+        "causal_last_row_equal",
+        "the same" if torch.equal(causal["attention_weights"][-1], step["attention_weights"][-1]) else "different",
+    )
+
+    labels = list(tokens)
+    for name, weights, blocked, description in (
+        ("weights", step["attention_weights"], None, "Self-attention's weights"),
+        ("causal_weights", causal["attention_weights"], ~causal["mask"], "Causal self-attention's weights"),
+    ):
+        with figure_style():
+            figure, axes = plt.subplots(figsize=(4.0, 3.2))
+            heatmap(axes, weights.tolist(), labels, labels, limits=(0, 1), colour_map=SHARES,
+                    blank=None if blocked is None else blocked.tolist())
+            axes.set_ylabel("attending token (row)")
+            axes.set_xlabel("attended token (column)")
+            axes.xaxis.set_label_position("top")
+            figure.tight_layout()
+        alt = (
+            f"{description} as a heatmap: rows are the attending token, columns the attended token, each cell's "
+            "value printed, darker blue for more weight; every row sums to 1. "
+            + ("The cells above the diagonal are hatched: blocked, weight 0. " if blocked is not None else "")
+            + weights_text(weights, tokens)
+        )
+        out.figure(name, figure, alt=alt)
+
+    with figure_style():
+        figure, axes = plt.subplots(figsize=(5.2, 4.2))
+        queries, keys = step["queries"].tolist(), step["keys"].tolist()
+        plane(axes, queries + keys, margin=0.3)
+        colours = [token_colour(index) for index in range(len(tokens))]
+        # a's and b's vectors nearly coincide: a's labels go left of the tips, b's above or right of them.
+        sides = [(-8, 2), (0, 10), (8, 0)]
+        arrows_from_origin(axes, queries, [f"query {token}" for token in tokens], colours, label_offsets=sides)
+        arrows_from_origin(axes, keys, [f"key {token}" for token in tokens], colours, linestyle="dashed",
+                           label_offsets=[(-8, -2), (8, -2), (-8, 2)])
+        axes.plot([], [], color=foreground(), label="query: what a token looks for")
+        axes.plot([], [], color=foreground(), linestyle="dashed", label="key: what it offers")
+        axes.legend(loc="upper left", frameon=False, fontsize=8.5)
+        axes.set_xlabel("component 1")
+        axes.set_ylabel("component 2")
+        figure.tight_layout()
+    alt = (
+        "Queries (solid arrows) and keys (dashed arrows) of the three tokens in the plane. "
+        + " ".join(
+            f"{token}: query {vector_text(query)}, key {vector_text(key)}."
+            for token, query, key in zip(tokens, step["queries"], step["keys"])
+        )
+        + " A query scores high against the keys that point the same way as it does."
+    )
+    out.figure("queries_keys", figure, alt=alt)
+    out.provenance(
+        setup.seed, checks=[seqdocs.check_attention(setup), seqdocs.check_attention(setup, causal=True)]
+    )
+
+
+if __name__ == "__main__":
+    from _artifacts import run_standalone
+
+    run_standalone(build)

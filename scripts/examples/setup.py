@@ -1,0 +1,131 @@
+"""The setup page: the vocabulary, the ids, the embedding matrix, and the order of the seeded random draws."""
+
+import math
+
+import matplotlib.pyplot as plt
+import torch
+from _artifacts import Artifacts
+from _figures import arrows_from_origin, plane, token_colour
+from _render import figure_style, tensor_table
+
+import seqdocs
+
+
+def vector_text(vector: torch.Tensor) -> str:
+    """A vector as the page writes it in a sentence: (0.3367, 0.1288)."""
+    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
+
+
+def build(out: Artifacts) -> None:
+    setup = seqdocs.make_setup()
+    tokens, ids = setup.tokens, setup.token_ids
+    vocabulary = setup.vocabulary.tokens
+    embedding_size = setup.embedding_size
+
+    out.value("seed", str(setup.seed))
+    out.value("sequence", " ".join(tokens))
+    out.value("vocabulary_size", str(len(vocabulary)))
+    out.value("embedding_size", str(embedding_size))
+    out.value("hidden_size", str(setup.rnn.hidden_size))
+    out.value("ids", ", ".join(str(token_id) for token_id in ids))
+
+    out.markdown(
+        "vocabulary",
+        "| token | id |\n| :---: | :---: |\n"
+        + "".join(f"| `{token}` | {token_id} |\n" for token_id, token in enumerate(vocabulary)),
+    )
+    out.markdown(
+        "sequence",
+        "| position | " + " | ".join(str(position + 1) for position in range(len(tokens))) + " |\n"
+        "| :--- |" + " :---: |" * len(tokens) + "\n"
+        "| token | " + " | ".join(f"`{token}`" for token in tokens) + " |\n"
+        "| id | " + " | ".join(str(token_id) for token_id in ids) + " |\n",
+    )
+    component_labels = [f"e{chr(0x2080 + index + 1)}" for index in range(embedding_size)]  # e₁, e₂
+    out.markdown(
+        "embeddings",
+        tensor_table(
+            setup.embeddings,
+            row_labels=[f"`{token}` (row {token_id})" for token_id, token in enumerate(vocabulary)],
+            column_labels=component_labels,
+        ),
+    )
+    for token_id, token in enumerate(vocabulary):
+        out.value(f"embedding_{token}", vector_text(setup.embeddings[token_id]))
+
+    # The draws in the order make_setup takes them; the table shows each one's first number so that a reader
+    # who reruns the seed notebook can match them one by one.
+    draws = [
+        ("embedding matrix", "embeddings", setup.embeddings),
+        ("RNN", "$W_{xh}$, input to hidden", setup.rnn.input_to_hidden),
+        ("RNN", "$W_{hh}$, hidden to hidden", setup.rnn.hidden_to_hidden),
+        ("LSTM", "$W$, all four gates", setup.lstm.weight),
+        ("self-attention", "$W_Q$, queries", setup.attention.query),
+        ("self-attention", "$W_K$, keys", setup.attention.key),
+        ("self-attention", "$W_V$, values", setup.attention.value),
+        ("GRU", "$W_x$, input, three blocks", setup.gru.input_weight),
+        ("GRU", "$W_h$, hidden, three blocks", setup.gru.hidden_weight),
+    ]
+    lines = ["| draw | for | what | shape | numbers | its first number |", "| ---: | :--- | :--- | :---: | ---: | ---: |"]
+    for index, (model, what, tensor) in enumerate(draws):
+        shape = " × ".join(str(size) for size in tensor.shape)
+        lines.append(
+            f"| {index + 1} | {model} | {what} | {shape} | {tensor.numel()} | {float(tensor.flatten()[0]):.4f} |"
+        )
+    out.markdown("draws", "\n".join(lines) + "\n")
+    notebook_numbers = sum(tensor.numel() for model, _, tensor in draws if model != "GRU")
+    out.value("notebook_draws", str(sum(model != "GRU" for model, _, _ in draws)))
+    out.value("notebook_numbers", str(notebook_numbers))
+    out.value("gru_numbers", str(sum(tensor.numel() for model, _, tensor in draws if model == "GRU")))
+
+    # What would happen if the GRU, the newcomer, were drawn first: the same seed, one draw moved.
+    generator = torch.Generator().manual_seed(setup.seed)
+    for _, _, tensor in draws[-2:]:
+        torch.randn(*tensor.shape, generator=generator)
+    moved_embeddings = torch.randn(*setup.embeddings.shape, generator=generator)
+    out.value("moved_embedding_a", vector_text(moved_embeddings[0]))
+
+    # The seed notebook seeds torch's global generator; make_setup seeds a private one. Same seed, same stream.
+    torch.manual_seed(setup.seed)
+    same = torch.equal(torch.randn(*setup.embeddings.shape), setup.embeddings)
+    out.value("notebook_stream", "the very same numbers" if same else "different numbers")
+
+    with figure_style():
+        figure, axes = plt.subplots(figsize=(6.0, 2.7))
+        vectors = setup.embeddings.tolist()
+        plane(axes, vectors, margin=0.3)
+        left, right = axes.get_xlim()
+        axes.set_xlim(left, right + 0.6)  # room for the labels beside the tips
+        # a and b nearly share a direction: a's label goes below its tip and b's above; c's goes under its tip.
+        offsets = [(6, -4), (6, 4), (2, -8)]
+        arrows_from_origin(
+            axes,
+            vectors,
+            [f"{token} {vector_text(setup.embeddings[index])}" for index, token in enumerate(vocabulary)],
+            [token_colour(index) for index in range(len(vocabulary))],
+            label_offsets=offsets,
+        )
+        axes.set_xlabel("e₁")
+        axes.set_ylabel("e₂")
+        figure.tight_layout()
+    def length(row: int) -> float:
+        return float(setup.embeddings[row].norm())
+
+    def angle(first: int, second: int) -> float:
+        cosine = setup.embeddings[first] @ setup.embeddings[second] / (length(first) * length(second))
+        return math.degrees(math.acos(float(cosine.clamp(-1, 1))))
+
+    alt = (
+        "Three arrows from the origin, one per token, drawn from the embedding matrix: "
+        + "; ".join(f"{token} points to {vector_text(setup.embeddings[index])}" for index, token in enumerate(vocabulary))
+        + f". The angle between a and b is {angle(0, 1):.0f} degrees, between a and c {angle(0, 2):.0f} degrees; "
+        f"c is {length(2) / length(0):.1f} times as long as a."
+    )
+    out.figure("embeddings_plane", figure, alt=alt)
+    out.provenance(setup.seed, checks=[])
+
+
+if __name__ == "__main__":
+    from _artifacts import run_standalone
+
+    run_standalone(build)

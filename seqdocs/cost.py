@@ -1,0 +1,509 @@
+r"""What reading a longer sequence costs each model: wall time, memory kept for backward, dependent steps.
+
+A recurrent model reads a sequence of length $T$ in $T$ steps, and step $t$ cannot start before step $t - 1$
+has finished, because it needs $h_{t-1}$. Its work grows like $T$, and so does its chain of dependent steps.
+Self-attention compares every token with every token in one go: its work and its $T \times T$ weights grow
+like $T^2$, but it has no chain through time at all.
+
+Three things are measured here, each by a function that works on any model:
+
+- [time_call][seqdocs.time_call]: wall time, the median of several repeats after a warm-up, with the fastest
+  and slowest (like `timeit`). Times change from run to run and machine to machine.
+- [saved_memory][seqdocs.saved_memory]: the bytes autograd keeps from the forward pass to use in the backward
+  pass, counted exactly through `torch.autograd.graph.saved_tensors_hooks`. Each storage counts once, however
+  many operations save it; the inputs and weights are left out, as they exist whether or not you train. The
+  same code gives the same count on every run.
+- [dependent_steps][seqdocs.dependent_steps]: the longest chain of operations in the autograd graph, each of
+  which needs the one before it: how many things must happen one after the other, however many cores you have.
+
+[measure_cost][seqdocs.measure_cost] runs all three on one model at one length, using the package's own
+[rnn_forward][seqdocs.rnn_forward], [lstm_forward][seqdocs.lstm_forward], [gru_forward][seqdocs.gru_forward]
+and [self_attention][seqdocs.self_attention], or PyTorch's `nn.LSTM` as a reference (`"torch_lstm"`): a fused
+C++ loop over time, which autograd sees as a single operation.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ._checks import check_size
+from .errors import InputError, InputTypeError
+
+COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm")
+"""The models [measure_cost][seqdocs.measure_cost] knows: the package's four and PyTorch's fused `nn.LSTM`."""
+
+MAX_LENGTH = 4096
+"""The longest sequence accepted: attention's weights for it alone take 64 MiB per sequence of the batch."""
+
+MAX_REPEATS = 1000
+"""The most timed repeats accepted."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long a call took over several repeats, in seconds.
+
+    Attributes:
+        median: The middle time: what a typical call costs, not pulled up by a rare slow one.
+        fastest: The shortest time: the call with the least interference from the rest of the machine.
+        slowest: The longest time.
+        repeats: How many timed calls the three come from.
+
+    Examples:
+        >>> timing = Timing(median=0.002, fastest=0.001, slowest=0.005, repeats=3)
+        >>> timing.fastest <= timing.median <= timing.slowest
+        True
+    """
+
+    median: float
+    fastest: float
+    slowest: float
+    repeats: int
+
+    @classmethod
+    def from_seconds(cls, seconds: Sequence[float]) -> Timing:
+        """Summarise the times of several calls.
+
+        Args:
+            seconds: How long each call took.
+
+        Returns:
+            Their median, fastest and slowest.
+
+        Raises:
+            InputError: If there are no times.
+
+        Examples:
+            >>> Timing.from_seconds([0.3, 0.1, 0.2, 1.0])
+            Timing(median=0.25, fastest=0.1, slowest=1.0, repeats=4)
+        """
+        if len(seconds) == 0:
+            raise InputError("no times to summarise: time at least one call")
+        return cls(median=statistics.median(seconds), fastest=min(seconds), slowest=max(seconds), repeats=len(seconds))
+
+
+@dataclass(frozen=True)
+class SavedMemory:
+    """What autograd keeps from a forward pass for the backward pass.
+
+    Attributes:
+        total_bytes: The bytes of every distinct storage saved, each counted once.
+        largest_bytes: The bytes of the largest of those storages.
+        storages: How many distinct storages were saved.
+
+    Examples:
+        >>> import torch
+        >>> weight = torch.ones(3, requires_grad=True)
+        >>> saved_memory(lambda: torch.tanh(weight * 2), not_counted=[weight])  # tanh keeps its output
+        SavedMemory(total_bytes=12, largest_bytes=12, storages=1)
+    """
+
+    total_bytes: int
+    largest_bytes: int
+    storages: int
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One model ready to read one batch of random sequences, with its weights set to require gradients.
+
+    Attributes:
+        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        inputs: (B, T, E) the input vectors: fixed data, so no gradient is computed for them.
+        parameters: The model's weights, every one a leaf that requires gradients.
+        forward: Runs the model over `inputs` and returns (B, T, H), its output at every position.
+
+    Examples:
+        >>> workload = make_workload("gru", 5, batch=2, width=3)
+        >>> workload.forward().shape
+        torch.Size([2, 5, 3])
+    """
+
+    model: str
+    inputs: torch.Tensor
+    parameters: tuple[torch.Tensor, ...]
+    forward: Callable[[], torch.Tensor]
+
+    @property
+    def leaves(self) -> tuple[torch.Tensor, ...]:
+        """The inputs and the weights: the tensors that exist whether or not anything is trained."""
+        return (self.inputs, *self.parameters)
+
+    def run_forward(self) -> None:
+        """The forward pass with autograd off, as when the model is only used: what a forward time measures."""
+        with torch.no_grad():
+            self.forward()
+
+    def run_forward_backward(self) -> None:
+        """A forward pass recorded by autograd, then the backward pass that finds every weight's gradient."""
+        for parameter in self.parameters:
+            parameter.grad = None  # start from nothing, as a training step does after zero_grad
+        self.forward().sum().backward()
+
+
+@dataclass(frozen=True)
+class CostMeasurement:
+    """The cost of one model reading one batch of sequences of one length.
+
+    Attributes:
+        model: Which model, one of [COST_MODELS][seqdocs.COST_MODELS].
+        length: T, the sequence length.
+        batch: B, how many sequences are read at once.
+        width: E = H = D, the size of every input, hidden state, query, key and value.
+        forward: Wall time of the forward pass alone, with autograd off (as when the model is only used).
+        forward_backward: Wall time of a forward pass that records for autograd plus the backward pass that
+            finds the gradient of every weight.
+        saved: What the forward pass keeps for the backward pass (see [saved_memory][seqdocs.saved_memory]).
+        dependent_steps: The longest chain of operations that must run one after the other (see
+            [dependent_steps][seqdocs.dependent_steps]).
+        threads: How many threads torch used while timing.
+
+    Examples:
+        >>> cost = measure_cost("rnn", 4, batch=1, width=2, repeats=1)
+        >>> cost.saved.total_bytes  # the zero start state and 4 hidden states of 2 float32 numbers
+        40
+    """
+
+    model: str
+    length: int
+    batch: int
+    width: int
+    forward: Timing
+    forward_backward: Timing
+    saved: SavedMemory
+    dependent_steps: int
+    threads: int
+
+
+def _check_count(name: str, value: object, lowest: int, highest: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if not lowest <= value <= highest:
+        raise InputError(f"{name} must be between {lowest} and {highest}, got {value}")
+    return value
+
+
+def _check_callable(name: str, value: object) -> None:
+    if not callable(value):
+        raise InputTypeError(f"{name} must be a function to call with no arguments, got {type(value).__name__}")
+
+
+def time_call(function: Callable[[], object], *, repeats: int = 5, warmup: int = 1) -> Timing:
+    """Time a call the way `timeit` does: a few untimed warm-up calls, then several timed ones.
+
+    The warm-up calls pay the one-off costs (the allocator finding memory, caches filling) so that the timed
+    calls measure the work itself. The median is reported because a shared machine makes a few calls slow at
+    random; the fastest and slowest show how far apart the repeats were.
+
+    Args:
+        function: What to time, called with no arguments.
+        repeats: How many timed calls (1 to 1000).
+        warmup: How many untimed calls first (0 to 1000).
+
+    Returns:
+        The median, fastest and slowest time, in seconds.
+
+    Raises:
+        InputTypeError: If `function` cannot be called, or a count is not a whole number.
+        InputError: If a count is out of range.
+
+    Examples:
+        >>> timing = time_call(lambda: sum(range(1000)), repeats=3)
+        >>> timing.repeats, timing.fastest <= timing.median <= timing.slowest
+        (3, True)
+    """
+    _check_callable("function", function)
+    repeats = _check_count("repeats", repeats, 1, MAX_REPEATS)
+    warmup = _check_count("warmup", warmup, 0, MAX_REPEATS)
+    for _ in range(warmup):
+        function()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - start)
+    return Timing.from_seconds(seconds)
+
+
+def _storage_of(tensor: torch.Tensor) -> tuple[int, int]:
+    # A view shares its base's storage; keying on the storage counts the memory once, however many views
+    # (a slice per time step, a transpose) get saved.
+    storage = tensor.untyped_storage()
+    return storage.data_ptr(), storage.nbytes()
+
+
+def saved_memory(function: Callable[[], object], *, not_counted: Iterable[torch.Tensor] = ()) -> SavedMemory:
+    """Run a forward pass and count the bytes autograd saves for the backward pass.
+
+    Every operation that will need a tensor to compute its gradient (a matrix product needs both factors, a
+    tanh its output) hands that tensor to a hook as it runs. The hook keeps a reference; afterwards each
+    distinct storage is counted once, at its full size in bytes.
+
+    Args:
+        function: The forward pass, called once with no arguments; autograd must be on.
+        not_counted: Tensors whose storage is not counted even if saved, usually the inputs and the weights,
+            which take memory whether or not you train.
+
+    Returns:
+        The total bytes, the largest storage's bytes, and how many storages.
+
+    Raises:
+        InputTypeError: If `function` cannot be called or `not_counted` holds something other than tensors.
+
+    Examples:
+        >>> import torch
+        >>> weight = torch.ones(4, 4, requires_grad=True)
+        >>> inputs = torch.ones(2, 4)
+        >>> saved_memory(lambda: inputs @ weight, not_counted=[weight])  # the product keeps its input, 2 x 4 x 4 bytes
+        SavedMemory(total_bytes=32, largest_bytes=32, storages=1)
+    """
+    return _count_saved(function, not_counted)[0]
+
+
+def _count_saved(function: Callable[[], object], not_counted: Iterable[torch.Tensor]) -> tuple[SavedMemory, object]:
+    _check_callable("function", function)
+    excluded = []
+    for tensor in not_counted:
+        if not isinstance(tensor, torch.Tensor):
+            raise InputTypeError(f"not_counted must hold tensors, got a {type(tensor).__name__}")
+        excluded.append(tensor)
+    saved: list[torch.Tensor] = []
+
+    def keep(tensor: torch.Tensor) -> torch.Tensor:
+        saved.append(tensor)
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+        output = function()
+    # Every tensor counted is still alive (held in `saved`), so no two distinct storages share an address.
+    skipped = {_storage_of(tensor)[0] for tensor in excluded}
+    sizes = dict(_storage_of(tensor) for tensor in saved)
+    sizes = {address: size for address, size in sizes.items() if address not in skipped}
+    memory = SavedMemory(
+        total_bytes=sum(sizes.values()), largest_bytes=max(sizes.values(), default=0), storages=len(sizes)
+    )
+    return memory, output
+
+
+def dependent_steps(output: torch.Tensor) -> int:
+    """The longest chain of operations behind a tensor in which each must wait for the one before.
+
+    This walks the autograd graph from `output` back to the leaves and returns the number of operations on
+    the longest path (reading weights and inputs not counted). Operations off that path could run at the same
+    time on enough cores; the ones on it cannot. It is also the length of the chain the backward pass walks.
+
+    Args:
+        output: A tensor computed with autograd on.
+
+    Returns:
+        The number of operations on the longest chain; 0 for a tensor that no operation recorded.
+
+    Raises:
+        InputTypeError: If `output` is not a tensor.
+
+    Examples:
+        >>> import torch
+        >>> weight = torch.ones(2, requires_grad=True)
+        >>> dependent_steps(torch.tanh(weight * 2).sum())  # multiply, then tanh, then sum
+        3
+    """
+    if not isinstance(output, torch.Tensor):
+        raise InputTypeError(f"output must be a torch.Tensor, got {type(output).__name__}")
+    if output.grad_fn is None:
+        return 0
+    # Longest path in a DAG, iteratively: a recurrent model's graph is thousands of operations deep, far
+    # deeper than Python's recursion limit.
+    depth: dict[object, int] = {}
+    pending = [(output.grad_fn, False)]
+    while pending:
+        node, inputs_done = pending.pop()
+        if node in depth:
+            continue
+        inputs = [child for child, _ in node.next_functions if child is not None]
+        if inputs_done:
+            counts = 0 if node.name().endswith("AccumulateGrad") else 1  # a leaf being read is not an operation
+            depth[node] = counts + max((depth[child] for child in inputs), default=0)
+        else:
+            pending.append((node, True))
+            pending.extend((child, False) for child in inputs if child not in depth)
+    return depth[output.grad_fn]
+
+
+def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, seed: int = 0) -> Workload:
+    """Build one model and a batch of random sequences for it to read, ready to time and measure.
+
+    The weights come from [make_setup][seqdocs.make_setup] with embedding and hidden size `width`; the inputs
+    are drawn from a standard normal distribution with the same seed. `"torch_lstm"` copies the LSTM's weights
+    into a `torch.nn.LSTM`, so it computes the same function as [lstm_forward][seqdocs.lstm_forward].
+
+    Args:
+        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        length: T, the sequence length (1 to 4096).
+        batch: B, how many sequences at once (1 to 512).
+        width: E = H = D, the size of inputs, hidden states, queries, keys and values (1 to 512).
+        seed: Seeds the weights and the inputs.
+
+    Returns:
+        The workload.
+
+    Raises:
+        InputError: If the model is unknown or a size is out of range.
+        InputTypeError: If a size or the seed is not a whole number.
+
+    Examples:
+        >>> workload = make_workload("attention", 6, batch=2, width=4)
+        >>> workload.inputs.shape, len(workload.parameters)
+        (torch.Size([2, 6, 4]), 3)
+    """
+    from .attention import self_attention
+    from .gru import gru_forward
+    from .lstm import lstm_forward
+    from .rnn import rnn_forward
+    from .setups import make_setup
+
+    if model not in COST_MODELS:
+        raise InputError(f"unknown model {model!r}: choose one of {', '.join(COST_MODELS)}")
+    length = _check_count("length", length, 1, MAX_LENGTH)
+    batch = check_size("batch", batch)
+    width = check_size("width", width)
+    setup = make_setup("a", seed=seed, embedding_size=width, hidden_size=width)
+    generator = torch.Generator().manual_seed(setup.seed)
+    # The inputs need no gradient: the package's loops read them one slice per step, and a slice's gradient
+    # is a full (B, T, E) tensor, so T of them would add a T^2 cost that belongs to the slicing, not the model.
+    inputs = torch.randn(batch, length, width, generator=generator)  # (B, T, E)
+
+    if model == "rnn":
+        weights = setup.rnn
+        parameters = (weights.input_to_hidden, weights.hidden_to_hidden, weights.bias)
+        forward = lambda: rnn_forward(inputs, weights)  # noqa: E731 - (B, T, E) -> (B, T, H)
+    elif model == "lstm":
+        weights = setup.lstm
+        parameters = (weights.weight, weights.bias)
+        forward = lambda: lstm_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
+    elif model == "gru":
+        weights = setup.gru
+        parameters = (weights.input_weight, weights.hidden_weight, weights.input_bias, weights.hidden_bias)
+        forward = lambda: gru_forward(inputs, weights)  # noqa: E731 - (B, T, E) -> (B, T, H)
+    elif model == "attention":
+        weights = setup.attention
+        parameters = (weights.query, weights.key, weights.value)
+        forward = lambda: self_attention(inputs, weights)["output"]  # noqa: E731 - (B, T, E) -> (B, T, D)
+    else:
+        fused = torch.nn.LSTM(width, width, batch_first=True)
+        with torch.no_grad():
+            # nn.LSTM keeps (4H, E) and (4H, H) in `W x` layout and two biases; ours is one (E + H, 4H) matrix.
+            fused.weight_ih_l0.copy_(setup.lstm.weight[:width].T)
+            fused.weight_hh_l0.copy_(setup.lstm.weight[width:].T)
+            fused.bias_ih_l0.copy_(setup.lstm.bias)
+            fused.bias_hh_l0.zero_()
+        parameters = tuple(fused.parameters())
+        forward = lambda: fused(inputs)[0]  # noqa: E731 - (B, T, E) -> (B, T, H)
+    for parameter in parameters:
+        parameter.requires_grad_()
+    return Workload(model=model, inputs=inputs, parameters=parameters, forward=forward)
+
+
+def measure_cost(
+    model: str,
+    length: int,
+    *,
+    batch: int = 4,
+    width: int = 64,
+    repeats: int = 5,
+    warmup: int = 1,
+    threads: int = 1,
+    seed: int = 0,
+) -> CostMeasurement:
+    """Measure one model reading a batch of sequences: its times, its memory for backward, its dependent steps.
+
+    Everything runs on `threads` threads: one by default, so that a parallel step gets no help from extra cores
+    and the times depend less on the machine (and on what else it is running). The previous setting is
+    restored afterwards.
+
+    Args:
+        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        length: T, the sequence length (1 to 4096).
+        batch: B, how many sequences at once (1 to 512).
+        width: E = H = D (1 to 512).
+        repeats: Timed calls per measurement (1 to 1000).
+        warmup: Untimed calls before them (0 to 1000).
+        threads: Threads torch may use while measuring (1 to 512).
+        seed: Seeds the weights and the inputs.
+
+    Returns:
+        The measurement.
+
+    Raises:
+        InputError: If the model is unknown or a number is out of range.
+        InputTypeError: If a number is not a whole number.
+
+    Examples:
+        >>> cost = measure_cost("attention", 8, batch=1, width=2, repeats=1)
+        >>> cost.saved.largest_bytes  # the 8 x 8 attention weights, float32
+        256
+    """
+    workload = make_workload(model, length, batch=batch, width=width, seed=seed)
+    repeats = _check_count("repeats", repeats, 1, MAX_REPEATS)
+    warmup = _check_count("warmup", warmup, 0, MAX_REPEATS)
+    threads = check_size("threads", threads)
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        saved, output = _count_saved(workload.forward, workload.leaves)
+        steps = dependent_steps(output)
+        del output  # free the graph before timing
+        forward = time_call(workload.run_forward, repeats=repeats, warmup=warmup)
+        forward_backward = time_call(workload.run_forward_backward, repeats=repeats, warmup=warmup)
+    finally:
+        torch.set_num_threads(previous_threads)
+    return CostMeasurement(
+        model=model,
+        length=length,
+        batch=batch,
+        width=width,
+        forward=forward,
+        forward_backward=forward_backward,
+        saved=saved,
+        dependent_steps=steps,
+        threads=threads,
+    )
+
+
+def describe_machine(threads: int = 1) -> dict[str, str]:
+    """The facts about this machine that a wall time depends on, to print beside the times.
+
+    Args:
+        threads: The number of threads the times were taken with.
+
+    Returns:
+        `cpu` (the model name from /proc/cpuinfo, or what the platform reports), `cores` (logical cores the
+        operating system sees), `threads`, `torch` (version) and `python` (version), all as text.
+
+    Examples:
+        >>> sorted(describe_machine())
+        ['cores', 'cpu', 'python', 'threads', 'torch']
+    """
+    cpu = platform.processor() or platform.machine() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.lower().startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:  # not Linux: keep what the platform module says
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count() or "unknown"),
+        "threads": str(threads),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }

@@ -1,0 +1,324 @@
+r"""Word order: what each model sees of it, and the sinusoidal positional encoding that gives it to attention.
+
+A recurrent model reads one token after another, so the order is built into the computation: "a b c" and
+"c b a" pass through different states and end in different ones. Self-attention compares every token with
+every token in one step; nothing in it says which token came first. Reorder the inputs and its outputs are
+the same rows, reordered the same way (it is *permutation-equivariant*).
+
+To tell positions apart, a Transformer adds a vector to each input that depends only on the position
+(Vaswani et al., 2017, "Attention is all you need", section 3.5). For position $p$ and width $d$:
+
+$$
+\mathrm{PE}_{p,\,2i} = \sin\!\left(\frac{p}{10000^{2i/d}}\right), \qquad
+\mathrm{PE}_{p,\,2i+1} = \cos\!\left(\frac{p}{10000^{2i/d}}\right)
+$$
+
+Each pair of columns $(2i, 2i + 1)$ is a point turning around the unit circle as $p$ grows, the first pair by
+one radian per position, each later pair more slowly, the last one about 10000 times more slowly.
+
+Shapes: T sequence length, E embedding size, D attention width.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .attention import self_attention
+from .errors import InputError, InputTypeError
+from .setups import DEFAULT_SEED, make_setup
+from .trace import Trace
+from .vocabulary import Vocabulary, tokenize
+
+MAX_POSITIONS = 10_000
+"""The longest sequence [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding] encodes."""
+
+ENCODING_BASE = 10_000.0
+"""The base of the wavelengths, Vaswani et al.'s: the slowest pair of columns turns once every 2π·10000 positions."""
+
+ATTENTION_VARIANTS = ("plain", "causal", "positions", "positions_causal")
+"""The kinds of self-attention [order_experiment][seqdocs.order_experiment] runs: with or without positional
+encodings added to the inputs, with or without a causal mask."""
+
+RECURRENT_MODELS = ("rnn", "lstm", "gru")
+"""The recurrent models [order_experiment][seqdocs.order_experiment] runs, by name."""
+
+
+def _check_whole(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def sinusoidal_positional_encoding(length: int, width: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    r"""The sinusoidal positional encoding of Vaswani et al. (2017): one row per position, one column per dimension.
+
+    Column $2i$ holds $\sin(p / 10000^{2i/d})$ and column $2i + 1$ holds $\cos(p / 10000^{2i/d})$, for
+    positions $p = 0, 1, \ldots$ counted from 0. An odd width keeps the sine of its last pair and drops the
+    cosine, the usual extension of the formula.
+
+    Args:
+        length: T, how many positions (1 to 10000).
+        width: d, the size of each position's vector (1 to 512); to add it to inputs, their embedding size.
+        dtype: The floating-point type of the result. The angles are computed in float64 either way.
+
+    Returns:
+        (T, d) the encoding; every value is in [-1, 1].
+
+    Raises:
+        InputError: If `length` or `width` is out of range, e.g. a sequence of length 0.
+        InputTypeError: If `length` or `width` is not a whole number.
+
+    Examples:
+        >>> sinusoidal_positional_encoding(3, 2)  # d = 2: one pair, (sin p, cos p), one radian per position
+        tensor([[ 0.0000,  1.0000],
+                [ 0.8415,  0.5403],
+                [ 0.9093, -0.4161]])
+        >>> sinusoidal_positional_encoding(32, 16).shape
+        torch.Size([32, 16])
+    """
+    length = _check_whole("length", length, 1, MAX_POSITIONS)
+    width = _check_whole("width", width, 1, 512)
+    positions = torch.arange(length, dtype=torch.float64)[:, None]  # (T, 1): p = 0 .. T-1
+    pair_starts = torch.arange(0, width, 2, dtype=torch.float64)  # (ceil(d/2),): 2i = 0, 2, 4, ...
+    frequencies = ENCODING_BASE ** (-pair_starts / width)  # (ceil(d/2),): 1 / 10000^(2i/d)
+    angles = positions * frequencies  # (T, 1) * (ceil(d/2),) -> (T, ceil(d/2))
+    encoding = torch.empty(length, width, dtype=torch.float64)  # (T, d)
+    encoding[:, 0::2] = torch.sin(angles)  # even columns 2i
+    encoding[:, 1::2] = torch.cos(angles[:, : width // 2])  # odd columns 2i + 1 (one fewer if d is odd)
+    return encoding.to(dtype)
+
+
+def add_positions(inputs: torch.Tensor) -> torch.Tensor:
+    """Add the sinusoidal positional encoding to a sequence of input vectors, as a Transformer does.
+
+    Args:
+        inputs: (..., T, E) the input vectors in order.
+
+    Returns:
+        (..., T, E) each input plus its position's vector: equal tokens at different positions now differ.
+
+    Raises:
+        InputError: If `inputs` is not at least 2-D or its sequence is empty.
+        InputTypeError: If `inputs` is not a floating-point tensor.
+
+    Examples:
+        >>> import torch
+        >>> add_positions(torch.zeros(2, 2))  # zeros plus the encoding is the encoding
+        tensor([[0.0000, 1.0000],
+                [0.8415, 0.5403]])
+    """
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise InputTypeError(f"inputs must be a floating-point torch.Tensor, got {type(inputs).__name__}")
+    if inputs.dim() < 2:
+        raise InputError(f"inputs has shape {tuple(inputs.shape)}, but it must be (..., T, E): one row per token")
+    length, width = inputs.shape[-2:]
+    if length == 0:
+        raise InputError("inputs holds no token (T = 0): give at least one input vector")
+    encoding = sinusoidal_positional_encoding(length, width, dtype=inputs.dtype).to(inputs.device)  # (T, E)
+    return inputs + encoding  # (..., T, E) + (T, E)
+
+
+def closest_positions(encoding: torch.Tensor) -> tuple[int, int, float]:
+    """The two different positions whose encoding vectors are nearest each other, and how near.
+
+    With few columns an encoding turns around the same circles again and again, so far-apart positions can
+    land almost on top of each other: to attention they then look alike.
+
+    Args:
+        encoding: (T, d) a positional encoding with at least two rows, e.g. from
+            [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding].
+
+    Returns:
+        The earlier position, the later one, and the Euclidean distance between their vectors.
+
+    Raises:
+        InputError: If the encoding has fewer than two rows or is not 2-D.
+
+    Examples:
+        >>> first, second, distance = closest_positions(sinusoidal_positional_encoding(50, 2))
+        >>> first, second, round(distance, 4)  # 44 radians is 7 full turns and 0.0177 more
+        (0, 44, 0.0177)
+    """
+    if not isinstance(encoding, torch.Tensor) or encoding.dim() != 2 or encoding.shape[0] < 2:
+        shape = tuple(encoding.shape) if isinstance(encoding, torch.Tensor) else type(encoding).__name__
+        raise InputError(f"encoding must be (T, d) with at least two positions, got {shape}")
+    distances = torch.cdist(encoding.double(), encoding.double())  # (T, T)
+    distances.fill_diagonal_(math.inf)  # a position is not its own neighbour
+    # Pairs the same number of positions apart tie up to the encoding's rounding: report the earliest of them.
+    nearest = distances <= distances.min() + 8 * torch.finfo(encoding.dtype).eps  # (T, T)
+    first, second = (int(index) for index in nearest.nonzero()[0])
+    return first, second, float(distances[first, second])
+
+
+def permutation_gap(output: torch.Tensor, reordered_output: torch.Tensor, order: tuple[int, ...]) -> float:
+    """How far the outputs for a reordered sequence are from being the original outputs, reordered.
+
+    Zero (up to rounding) means the model only permutes its outputs when its inputs are permuted: it cannot
+    tell the two orders apart.
+
+    Args:
+        output: (T, D) the outputs for the original sequence.
+        reordered_output: (T, D) the outputs for the reordered sequence.
+        order: Row i of the reordered sequence is row `order[i]` of the original.
+
+    Returns:
+        The largest absolute difference between `reordered_output` and `output[order]`.
+
+    Raises:
+        InputError: If the shapes differ or `order` is not a permutation of 0..T-1.
+
+    Examples:
+        >>> import torch
+        >>> rows = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> permutation_gap(rows, rows.flip(0), (1, 0))
+        0.0
+    """
+    if output.shape != reordered_output.shape:
+        raise InputError(f"the outputs differ in shape, {tuple(output.shape)} and {tuple(reordered_output.shape)}")
+    if sorted(order) != list(range(output.shape[-2])):
+        raise InputError(f"order must be a permutation of 0..{output.shape[-2] - 1}, got {tuple(order)}")
+    return float((reordered_output - output[..., list(order), :]).abs().max())
+
+
+def _matching_order(tokens: tuple[str, ...], reordered: tuple[str, ...]) -> tuple[int, ...]:
+    """For each reordered token, the position of the same token in `tokens` (repeats matched left to right)."""
+    if sorted(tokens) != sorted(reordered):
+        raise InputError(
+            f"the reordered sequence {' '.join(reordered)!r} does not hold the same tokens as "
+            f"{' '.join(tokens)!r}: give the same tokens in another order"
+        )
+    unused = list(range(len(tokens)))
+    order = []
+    for token in reordered:
+        position = next(index for index in unused if tokens[index] == token)
+        unused.remove(position)
+        order.append(position)
+    return tuple(order)
+
+
+@dataclass(frozen=True)
+class OrderExperiment:
+    """The same tokens in two orders, read by every model with the same embeddings and weights.
+
+    Attributes:
+        tokens: The original sequence.
+        reordered_tokens: The same tokens in the other order.
+        order: `reordered_tokens[i]` is `tokens[order[i]]`.
+        recurrent: For each of [RECURRENT_MODELS][seqdocs.position.RECURRENT_MODELS], the traces of the
+            original and the reordered sequence.
+        attention: For each of [ATTENTION_VARIANTS][seqdocs.position.ATTENTION_VARIANTS], the tensors of
+            [self_attention][seqdocs.self_attention] for the original and the reordered sequence.
+        seed: The seed of the weights.
+
+    Examples:
+        >>> experiment = order_experiment()
+        >>> experiment.reordered_tokens, experiment.order
+        (('c', 'b', 'a'), (2, 1, 0))
+    """
+
+    tokens: tuple[str, ...]
+    reordered_tokens: tuple[str, ...]
+    order: tuple[int, ...]
+    recurrent: dict[str, tuple[Trace, Trace]]
+    attention: dict[str, tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]]
+    seed: int
+
+    def final_states(self, model: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The recurrent model's final hidden state after the original and after the reordered sequence.
+
+        Args:
+            model: One of [RECURRENT_MODELS][seqdocs.position.RECURRENT_MODELS].
+
+        Returns:
+            Two (H,) tensors.
+
+        Raises:
+            InputError: If the model is not one of them.
+
+        Examples:
+            >>> original, reordered = order_experiment().final_states("rnn")
+            >>> original, reordered
+            (tensor([-0.9068,  0.1196]), tensor([0.0811, 0.9597]))
+        """
+        if model not in self.recurrent:
+            raise InputError(f"unknown model {model!r}: use one of {', '.join(RECURRENT_MODELS)}")
+        original, reordered = self.recurrent[model]
+        return original.final("hidden"), reordered.final("hidden")
+
+    def gap(self, variant: str) -> float:
+        """[permutation_gap][seqdocs.permutation_gap] of one kind of self-attention: 0 means blind to the order.
+
+        Args:
+            variant: One of [ATTENTION_VARIANTS][seqdocs.position.ATTENTION_VARIANTS].
+
+        Returns:
+            The largest absolute difference between the reordered outputs and the original outputs reordered.
+
+        Raises:
+            InputError: If the variant is not one of them.
+
+        Examples:
+            >>> experiment = order_experiment()
+            >>> experiment.gap("plain") < 1e-6 < experiment.gap("positions")
+            True
+        """
+        if variant not in self.attention:
+            raise InputError(f"unknown variant {variant!r}: use one of {', '.join(ATTENTION_VARIANTS)}")
+        original, reordered = self.attention[variant]
+        return permutation_gap(original["output"], reordered["output"], self.order)
+
+
+def order_experiment(
+    sequence: str = "a b c", reordered: str = "c b a", *, seed: int = DEFAULT_SEED, embedding_size: int = 2
+) -> OrderExperiment:
+    """Read a sequence and a reordering of it with every model, sharing the embeddings and weights.
+
+    Both setups come from [make_setup][seqdocs.make_setup] with the same seed and the original sequence's
+    vocabulary, so a token has the same vector in both, and every model the same weights: only the order
+    differs. Self-attention runs four ways: plain, with a causal mask, with sinusoidal positional encodings
+    added to its inputs ([add_positions][seqdocs.add_positions]), and with both.
+
+    Args:
+        sequence: The original tokens, whitespace-separated.
+        reordered: The same tokens in another order.
+        seed: Seeds the embeddings and weights.
+        embedding_size: E; also the hidden size of the recurrent models and the positional encoding's width.
+
+    Returns:
+        The traces and attention tensors for both orders.
+
+    Raises:
+        InputError: If the sequences are empty or do not hold the same tokens.
+
+    Examples:
+        >>> experiment = order_experiment()
+        >>> experiment.attention["plain"][1]["output"].shape
+        torch.Size([3, 2])
+    """
+    from .gru import gru_trace
+    from .lstm import lstm_trace
+    from .rnn import rnn_trace
+
+    tokens, reordered_tokens = tokenize(sequence), tokenize(reordered)
+    order = _matching_order(tokens, reordered_tokens)
+    vocabulary = Vocabulary.from_sequence(tokens)
+    setups = [
+        make_setup(text, vocabulary=vocabulary, seed=seed, embedding_size=embedding_size, hidden_size=embedding_size)
+        for text in (sequence, reordered)
+    ]
+    tracers = {"rnn": rnn_trace, "lstm": lstm_trace, "gru": gru_trace}
+    recurrent = {model: (tracers[model](setups[0]), tracers[model](setups[1])) for model in RECURRENT_MODELS}
+    attention = {}
+    for variant in ATTENTION_VARIANTS:
+        with_positions, causal = variant.startswith("positions"), variant.endswith("causal")
+        attention[variant] = tuple(
+            self_attention(add_positions(setup.inputs) if with_positions else setup.inputs, setup.attention,
+                           causal=causal)
+            for setup in setups
+        )
+    return OrderExperiment(tokens, reordered_tokens, order, recurrent, attention, seed)

@@ -1,0 +1,443 @@
+"""The site's build machinery: the cached artifact build, the example harness and the mkdocs hooks.
+
+The artifact build runs on a small project made in a temporary folder (a few tiny examples, a snippet, a
+notebook and a two-module stand-in for `seqdocs`), with the real `scripts/build_artifacts.py` and the real
+`_artifacts.py` and `_render.py`, so these tests never touch `docs/generated/` and take seconds.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import importlib.util
+import json
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO_ROOT / "scripts"
+EXAMPLES = SCRIPTS / "examples"
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """Import a script of scripts/ by its path (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = load_script(SCRIPTS / "build_artifacts.py", "seqdocs_test_build_artifacts")
+hooks_artifacts = load_script(SCRIPTS / "hooks_artifacts.py", "seqdocs_test_hooks_artifacts")
+hooks_links = load_script(SCRIPTS / "hooks_links.py", "seqdocs_test_hooks_links")
+hooks_math = load_script(SCRIPTS / "hooks_math.py", "seqdocs_test_hooks_math")
+hooks_notebooks = load_script(SCRIPTS / "hooks_notebooks.py", "seqdocs_test_hooks_notebooks")
+sys.path.insert(0, str(EXAMPLES))  # as for an example: `_artifacts` and `_render` are top-level modules
+import _artifacts  # noqa: E402
+import _render  # noqa: E402
+
+# --- a small project to build ------------------------------------------------------------------------------
+
+STAND_IN_PACKAGE = {
+    "__init__.py": 'from .one import ONE\nfrom .two import TWO\n\n__version__ = "9.9"\n',
+    "one.py": "ONE = 1\n",
+    "two.py": "from .one import ONE\n\nTWO = ONE + 1\n",
+}
+
+EXAMPLE_SOURCES = {
+    # A figure, a table, data and values: everything an example can write. Uses seqdocs.ONE only.
+    "alpha": """
+        import matplotlib.pyplot as plt
+        from _artifacts import Artifacts
+        from _render import figure_style, tensor_table
+
+        import seqdocs
+
+
+        def build(out: Artifacts) -> None:
+            with figure_style():
+                figure, axes = plt.subplots(figsize=(2, 1.5))
+                axes.plot([0, 1, 2], [0, seqdocs.ONE, 0])
+            out.figure("curve", figure, alt="A tent: up from 0 to 1 and back down to 0.")
+            out.markdown("table", tensor_table([[0.5, -0.0], [1.0, 2.0]], ["a", "b"], ["x", "y"]))
+            out.json("data", {"b": [1.5, 2.0], "a": 1})
+            out.value("one", str(seqdocs.ONE))
+            out.provenance(7)
+
+
+        if __name__ == "__main__":
+            from _artifacts import run_standalone
+
+            run_standalone(build)
+        """,
+    # Uses seqdocs.TWO, which depends on seqdocs/one.py as well.
+    "beta": """
+        from _artifacts import Artifacts
+
+        from seqdocs import TWO
+
+
+        def build(out: Artifacts) -> None:
+            out.markdown("note", f"Two is {TWO}.")
+        """,
+}
+
+SNIPPET_SOURCE = 'print("hello from a snippet")\n'
+
+NOTEBOOK_SOURCE = """\
+# %% [markdown]
+# # A notebook
+#
+# With maths: $x_t$.
+
+# %%
+print(sum(range(4)))
+"""
+
+NONDETERMINISTIC_EXAMPLE = """
+    import time
+
+    from _artifacts import Artifacts
+
+    NONDETERMINISTIC = True
+
+
+    def build(out: Artifacts) -> None:
+        out.value("now", repr(time.time()))
+    """
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def make_project(root: Path, *, notebook: bool = False) -> Path:
+    """A project with the real example harness, two examples, a snippet and a stand-in seqdocs package."""
+    (root / "scripts" / "examples").mkdir(parents=True)
+    for name in ("_artifacts.py", "_render.py"):
+        shutil.copy(EXAMPLES / name, root / "scripts" / "examples" / name)
+    for name, source in STAND_IN_PACKAGE.items():
+        write(root / "seqdocs" / name, source)
+    for name, source in EXAMPLE_SOURCES.items():
+        write(root / "scripts" / "examples" / f"{name}.py", source)
+    write(root / "scripts" / "snippets" / "hello.py", SNIPPET_SOURCE)
+    if notebook:
+        write(root / "scripts" / "notebooks" / "tour.py", NOTEBOOK_SOURCE)
+    return root
+
+
+def run_build(root: Path, output: Path | None = None, **options) -> tuple[object, list[str]]:
+    lines: list[str] = []
+    report = build.build_all(root=root, output=output or root / "docs" / "generated", report=lines.append, **options)
+    return report, lines
+
+
+def ran_names(report) -> set[str]:
+    return {unit.label for unit, _ in report.ran}
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    """Every path under the folder (the folder included) with its modification time in nanoseconds."""
+    return {path.relative_to(folder).as_posix(): path.stat().st_mtime_ns for path in [folder, *folder.rglob("*")]}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+# --- the cache ---------------------------------------------------------------------------------------------
+
+
+def test_first_build_writes_every_unit(project: Path) -> None:
+    report, lines = run_build(project)
+    generated = project / "docs" / "generated"
+    assert ran_names(report) == {"example alpha", "example beta", "snippet hello"}
+    assert sorted(path.name for path in (generated / "alpha").iterdir()) == [
+        ".manifest.json", "curve.md", "curve.svg", "data.json", "provenance.md", "table.md", "values.json",
+    ]
+    assert json.loads((generated / "alpha" / "values.json").read_text()) == {"one": "1"}
+    snippet = (generated / "snippets" / "hello.md").read_text()
+    assert snippet == (
+        '```python title="hello.py"\nprint("hello from a snippet")\n```\n\n'
+        '```text title="Output"\nhello from a snippet\n```\n'
+    )
+    provenance = (generated / "alpha" / "provenance.md").read_text()
+    assert "by seqdocs 9.9, torch " in provenance and "seed 7." in provenance
+    assert any(line.startswith("artifacts: ran 3 in ") for line in lines)
+
+
+def test_cache_hit_runs_nothing_and_writes_nothing(project: Path) -> None:
+    run_build(project)
+    generated = project / "docs" / "generated"
+    before = snapshot(generated)
+    report, lines = run_build(project)
+    assert report.ran == []
+    assert {unit.label for unit in report.cached} == {"example alpha", "example beta", "snippet hello"}
+    assert snapshot(generated) == before, "a build with nothing to do changed files (mkdocs serve would loop)"
+    assert lines[-1].startswith("artifacts: all 3 units from cache")
+
+
+def test_changed_source_reruns_only_that_unit(project: Path) -> None:
+    run_build(project)
+    beta = project / "scripts" / "examples" / "beta.py"
+    beta.write_text(beta.read_text() + "# a comment changes the source, so the key\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example beta"}
+
+
+def test_changed_package_module_reruns_only_the_units_that_use_it(project: Path) -> None:
+    run_build(project)
+    # beta imports TWO, defined in seqdocs/two.py; alpha uses seqdocs.ONE only (seqdocs/one.py).
+    (project / "seqdocs" / "two.py").write_text("from .one import ONE\n\nTWO = ONE + ONE\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example beta"}
+    (project / "seqdocs" / "one.py").write_text("ONE = 1  # used by both\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example alpha", "example beta"}
+
+
+def test_changed_harness_reruns_every_example(project: Path) -> None:
+    run_build(project)
+    render = project / "scripts" / "examples" / "_render.py"
+    render.write_text(render.read_text() + "\n# changed\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example alpha", "example beta"}
+
+
+def test_deleted_output_file_is_rebuilt(project: Path) -> None:
+    run_build(project)
+    (project / "docs" / "generated" / "alpha" / "curve.svg").unlink()
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example alpha"}
+    assert (project / "docs" / "generated" / "alpha" / "curve.svg").is_file()
+
+
+# --- failures and stale output -----------------------------------------------------------------------------
+
+
+def test_failing_example_fails_naming_it_and_leaves_no_partial_output(project: Path) -> None:
+    write(
+        project / "scripts" / "examples" / "gamma.py",
+        """
+        from _artifacts import Artifacts
+
+
+        def build(out: Artifacts) -> None:
+            out.markdown("first", "written before the failure")
+            raise ValueError("gamma cannot compute this")
+        """,
+    )
+    with pytest.raises(build.BuildError) as failure:
+        run_build(project)
+    message = str(failure.value)
+    assert "example gamma" in message and "ValueError: gamma cannot compute this" in message
+    generated = project / "docs" / "generated"
+    assert not (generated / "gamma").exists()
+    assert not [path.name for path in generated.iterdir() if path.name.startswith((".staging", ".retired"))]
+    # The units that did not fail were still built and kept.
+    assert (generated / "alpha" / "curve.svg").is_file() and (generated / "snippets" / "hello.md").is_file()
+
+
+def test_unit_failing_after_success_loses_its_old_output(project: Path) -> None:
+    run_build(project)
+    write(project / "scripts" / "snippets" / "hello.py", 'import sys\nprint("partial")\nsys.exit("broken snippet")\n')
+    with pytest.raises(build.BuildError) as failure:
+        run_build(project)
+    assert "snippet hello" in str(failure.value) and "broken snippet" in str(failure.value)
+    snippets = project / "docs" / "generated" / "snippets"
+    assert not (snippets / "hello.md").exists() and not (snippets / ".hello.manifest.json").exists()
+
+
+def test_stale_outputs_are_removed(project: Path) -> None:
+    run_build(project)
+    (project / "scripts" / "examples" / "beta.py").unlink()
+    (project / "scripts" / "snippets" / "hello.py").unlink()
+    report, _ = run_build(project)
+    generated = project / "docs" / "generated"
+    assert not (generated / "beta").exists()
+    assert sorted(path.name for path in (generated / "snippets").iterdir()) == []
+    assert set(report.removed) == {"beta", "snippets/hello.md", "snippets/.hello.manifest.json"}
+
+
+def test_refuses_to_clean_a_folder_it_did_not_create(project: Path) -> None:
+    foreign = project / "docs"
+    write(foreign / "index.md", "# A page that must survive\n")
+    with pytest.raises(build.BuildError, match="refusing to clean"):
+        run_build(project, output=foreign)
+    assert (foreign / "index.md").is_file()
+
+
+# --- reproducibility ---------------------------------------------------------------------------------------
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.slow
+def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project", notebook=True)
+    write(root / "scripts" / "examples" / "clock.py", NONDETERMINISTIC_EXAMPLE)
+    first, first_lines = run_build(root, tmp_path / "first")
+    second, _ = run_build(root, tmp_path / "second")
+    assert "notebook tour" in ran_names(first) and "notebook tour" in ran_names(second)
+    assert [unit.label for unit in first.nondeterministic] == ["example clock"]
+    assert "artifacts: not reproducible byte for byte (NONDETERMINISTIC): example clock" in first_lines
+    one, two = folder_bytes(tmp_path / "first"), folder_bytes(tmp_path / "second")
+    assert one.keys() == two.keys()
+    reproducible = [name for name in one if not name.startswith("clock/") and name != ".lock"]
+    differing = [name for name in reproducible if one[name] != two[name]]
+    assert not differing, f"two clean builds differ in {differing}"
+    notebook = json.loads(one["notebooks/tour.ipynb"])
+    outputs = [output for cell in notebook["cells"] for output in cell.get("outputs", [])]
+    assert outputs == [{"name": "stdout", "output_type": "stream", "text": ["6\n"]}]
+
+
+# --- the example harness -----------------------------------------------------------------------------------
+
+
+def test_tensor_table_formats_like_torch() -> None:
+    table = _render.tensor_table([0.33669, -0.12881, -0.00001], ["x | y"], ["a", "b", "<c>"])
+    assert table == "|  | a | b | &lt;c> |\n| :-- | --: | --: | --: |\n| x \\| y | 0.3367 | -0.1288 | 0.0000 |\n"
+
+
+def test_figure_is_reproducible_text_svg_with_its_alt_text() -> None:
+    import markdown
+    import matplotlib.pyplot as plt
+
+    alt = r"Gates $f_t$ [0.5, 1] `code` and \ backslash"
+    svgs = []
+    for _ in range(2):
+        with _render.figure_style():
+            figure, axes = plt.subplots(figsize=(3, 2))
+            axes.plot([0, 1], [1, 0], label="a line")
+            axes.set_title("Title")
+        out = _artifacts.Artifacts("demo")
+        out.figure("line", figure, alt=alt, caption=None)
+        svgs.append(out.files["line.svg"])
+    assert svgs[0] == svgs[1]
+    assert b"<dc:date>" not in svgs[0] and b"Matplotlib v" not in svgs[0]
+    assert b">Title</text>" in svgs[0], "text must stay text (svg.fonttype none)"
+    snippet = out.files["line.md"].decode()
+    assert "(generated/demo/line.svg)" in snippet and 'loading="lazy"' in snippet and 'width="' in snippet
+    html = markdown.markdown(
+        snippet,
+        extensions=["attr_list", "md_in_html", "pymdownx.arithmatex", "pymdownx.inlinehilite", "pymdownx.superfences"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    # Markdown must hand the alt text to the reader as written: no maths, code or escapes taken out of it.
+    image_alt = html_module.unescape(re.search(r'<img alt="([^"]*)"', html).group(1))
+    assert image_alt == alt
+
+
+def test_figure_needs_alt_text() -> None:
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots()
+    with pytest.raises(ValueError, match="alt text"):
+        _artifacts.Artifacts("demo").figure("empty", figure, alt="  ")
+
+
+def test_provenance_fails_on_a_failed_check() -> None:
+    class Check:
+        model, reference, tolerance = "lstm", "torch.nn.LSTM", 1e-6
+
+        def __init__(self, max_error: float) -> None:
+            self.max_error = max_error
+            self.passed = max_error <= self.tolerance
+
+    out = _artifacts.Artifacts("demo")
+    out.provenance(42, checks=[Check(3.1e-8)])
+    assert out.files["provenance.md"].decode().endswith(
+        "seed 42. Checked equal to `torch.nn.LSTM` to 1e-06 (largest difference 3.1e-08).\n"
+    )
+    with pytest.raises(RuntimeError, match="lstm differs from torch.nn.LSTM"):
+        _artifacts.Artifacts("demo").provenance(42, checks=[Check(2e-3)])
+
+
+# --- the mkdocs hooks --------------------------------------------------------------------------------------
+
+
+def test_values_are_substituted_and_unknown_ones_fail(tmp_path: Path) -> None:
+    write(tmp_path / "lstm" / "values.json", '{"final_hidden": "(0.2778, 0.0413)"}')
+    page = "Final: {{ lstm.final_hidden }} and {{lstm.final_hidden}}."
+    assert hooks_artifacts.substitute_values(page, "lstm.md", tmp_path) == "Final: (0.2778, 0.0413) and (0.2778, 0.0413)."
+    with pytest.raises(hooks_artifacts.UnknownValue) as unknown_key:
+        hooks_artifacts.substitute_values("{{ lstm.final_hiden }}", "lstm.md", tmp_path)
+    assert "lstm.md" in str(unknown_key.value) and "'final_hiden'" in str(unknown_key.value)
+    assert "did you mean final_hidden" in str(unknown_key.value)
+    with pytest.raises(hooks_artifacts.UnknownValue, match=r"gru\.md: .*no example 'grux'"):
+        hooks_artifacts.substitute_values("{{ grux.final }}", "gru.md", tmp_path)
+
+
+def make_site(root: Path, pages: dict[str, str]) -> Path:
+    for name, body in pages.items():
+        write(root / name, f"<!doctype html><html><body>{body}</body></html>")
+    return root
+
+
+def test_link_checker_catches_broken_links_missing_anchors_and_outside_loads(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path / "site",
+        {
+            "index.html": (
+                '<a href="lstm/">ok</a> <a href="lstm/#gates">ok</a> <a href="#top" id="top">ok</a>'
+                '<a href="https://pytorch.org/docs/">another site is fine to link</a>'
+                '<a href="gru/">no such page</a> <a href="lstm/#nowhere">no such anchor</a>'
+                '<img src="figure.svg" alt="missing file">'
+                '<script src="https://cdn.example.org/mathjax.js"></script>'
+            ),
+            "lstm/index.html": '<h2 id="gates">Gates</h2><a href="../index.html#top">ok</a>',
+        },
+    )
+    problems = hooks_links.check_site(site)
+    assert sorted(problem.split(": ", 1)[1] for problem in problems) == [
+        "loads from another host",
+        "no id 'nowhere' in lstm/index.html",
+        "no such file figure.svg",
+        "no such file gru/index.html",
+    ]
+    assert all(problem.startswith("index.html:1 ") for problem in problems)
+
+
+def test_link_checker_passes_a_sound_site(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", {"index.html": '<a href="a/b.ipynb">nb</a>', "a/index.html": ""})
+    write(site / "a" / "b.ipynb", "{}")
+    write(site / "style.css", "body { background: url(images/x.png) }")
+    assert hooks_links.check_site(site) == []
+    write(site / "style.css", "@import 'https://fonts.example.org/x.css';")
+    assert hooks_links.check_site(site) == ["style.css: fetches https://fonts.example.org/x.css from another host"]
+
+
+def test_math_becomes_mathml_and_bad_math_fails() -> None:
+    content = '<p><span class="arithmatex">\\(x_t &lt; 1\\)</span></p><div class="arithmatex">\\[\\sqrt{d}\\]</div>'
+    converted = hooks_math.convert_arithmatex(content)
+    assert converted.count("<math ") == 2 and 'display="block"' in converted and "\\(" not in converted
+    assert 'alttext="x_t &lt; 1"' in converted
+    with pytest.raises(hooks_math.MathError, match="ExtraLeftOrMissingRightError"):
+        hooks_math.convert_arithmatex('<span class="arithmatex">\\(\\left( x\\)</span>')
+    with pytest.raises(hooks_math.MathError, match=r"unknown command \\sigam"):
+        hooks_math.convert_arithmatex('<span class="arithmatex">\\(\\sigam(x)\\)</span>')
+
+
+def test_notebook_pages_lose_inlined_css_and_scripts_and_gain_a_download_link() -> None:
+    page = (
+        '<style type="text/css">.jp-Cell{}</style><script src="https://cdnjs.example/require.js"></script>'
+        '<script type="module">import("https://cdn.example/mermaid.js")</script>'
+        '<h1 id="t">Tour</h1><p>Cost $O(T)$ in <code>$x$</code></p>'
+        '<div class="highlight-ipynb hl-python"><pre><span></span><span class="n">x</span></pre></div>'
+    )
+    cleaned = hooks_notebooks.clean_notebook_html(page, "tour.ipynb")
+    assert "<style" not in cleaned and "<script" not in cleaned
+    assert '<a href="tour.ipynb" download>' in cleaned
+    assert '<div class="language-python highlight"><pre><span></span><code><span class="n">x</span></code></pre></div>' in cleaned
+    maths = hooks_math.convert_dollar_math(cleaned)
+    assert maths.count("<math ") == 1 and "<code>$x$</code>" in maths

@@ -1,0 +1,136 @@
+"""The cost measures: saved bytes match a count by hand, grow with the right power of T, and bad input fails clearly."""
+
+import pytest
+import torch
+
+import seqdocs
+from seqdocs.cost import make_workload
+
+FLOAT32_BYTES = 4
+
+
+def saved_bytes(model: str, length: int, *, batch: int = 1, width: int = 2) -> int:
+    workload = make_workload(model, length, batch=batch, width=width)
+    return seqdocs.saved_memory(workload.forward, not_counted=workload.leaves).total_bytes
+
+
+def test_one_rnn_step_saves_its_start_state_and_its_new_hidden_state():
+    # By hand, for h1 = tanh(x1 W_xh + h0 W_hh + b): the product h0 W_hh keeps h0 to find W_hh's gradient,
+    # and tanh keeps its output h1 (tanh' = 1 - tanh^2). x1 is a slice of the inputs and W_xh, W_hh, b are
+    # weights: those are not counted. Everything else (the sums, the stack) keeps no tensor.
+    batch, hidden = 3, 5
+    expected = 2 * batch * hidden * FLOAT32_BYTES
+    assert saved_bytes("rnn", 1, batch=batch, width=hidden) == expected
+
+
+def test_one_lstm_step_saves_what_its_gradients_need():
+    # By hand: the product [x h0] W keeps [x h0] (B, E + H); the three sigmoids and the tanh keep their
+    # outputs i, f, o, g; f * c0 keeps c0 (f is already kept); o * tanh(c1) keeps tanh(c1).
+    batch, width = 2, 3
+    expected = (batch * (width + width) + 6 * batch * width) * FLOAT32_BYTES
+    assert saved_bytes("lstm", 1, batch=batch, width=width) == expected
+
+
+def test_attention_saves_queries_keys_values_and_the_weights():
+    # By hand: scores = Q K^T keeps Q and K; softmax keeps its output, the (T, T) weights, which the product
+    # with V also needs, along with V. The projections keep only the inputs and the weights, not counted.
+    batch, length, width = 2, 7, 4
+    expected = (3 * batch * length * width + batch * length * length) * FLOAT32_BYTES
+    workload = make_workload("attention", length, batch=batch, width=width)
+    saved = seqdocs.saved_memory(workload.forward, not_counted=workload.leaves)
+    assert saved.total_bytes == expected
+    assert saved.largest_bytes == batch * length * length * FLOAT32_BYTES
+
+
+def test_a_storage_saved_twice_counts_once():
+    weight = torch.ones(3, requires_grad=True)
+    doubled = weight * 2  # (3,), saved below by both products
+    assert seqdocs.saved_memory(lambda: doubled * doubled * weight, not_counted=[weight]).storages == 2
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
+def test_recurrent_models_save_memory_linear_in_length(model):
+    # One step saves a fixed set of (B, H) tensors, so the bytes are a + b T exactly.
+    lengths = (5, 6, 7)
+    first, second, third = (saved_bytes(model, length) for length in lengths)
+    assert second - first == third - second > 0
+    assert 1.9 < saved_bytes(model, 512) / saved_bytes(model, 256) < 2.1
+
+
+def test_attention_saves_memory_quadratic_in_length():
+    # The (T, T) weights make the bytes a T^2 + b T: a constant, positive second difference.
+    first, second, third, fourth = (saved_bytes("attention", length) for length in (5, 6, 7, 8))
+    assert (third - 2 * second + first) == (fourth - 2 * third + second) > 0
+    # With width 2 the T^2 term dominates by T = 256, so doubling T nearly quadruples the bytes.
+    assert 3.5 < saved_bytes("attention", 512) / saved_bytes("attention", 256) <= 4.0
+
+
+def test_recurrent_chains_grow_with_length_and_attention_does_not():
+    def steps(model: str, length: int) -> int:
+        return seqdocs.dependent_steps(make_workload(model, length, width=2).forward())
+
+    for model in ("rnn", "lstm", "gru"):
+        assert steps(model, 9) - steps(model, 8) == steps(model, 8) - steps(model, 7) > 0
+    assert steps("attention", 4) == steps("attention", 64)
+
+
+def test_dependent_steps_counts_a_chain_by_hand():
+    leaf = torch.ones(2, requires_grad=True)
+    assert seqdocs.dependent_steps(leaf) == 0
+    assert seqdocs.dependent_steps(((leaf + 1) * 2 + leaf).exp()) == 4  # add, multiply, add, exp
+
+
+def test_timing_median_lies_between_fastest_and_slowest():
+    timing = seqdocs.time_call(lambda: torch.randn(50, 50) @ torch.randn(50, 50), repeats=6, warmup=0)
+    assert timing.repeats == 6
+    assert 0 < timing.fastest <= timing.median <= timing.slowest
+
+
+def test_timing_reports_the_median_fastest_and_slowest_of_the_timed_calls(monkeypatch):
+    # A fake clock: the five timed calls take 3, 1, 2, 10 and 4 seconds; the warm-up call reads no clock.
+    durations = [3.0, 1.0, 2.0, 10.0, 4.0]
+    starts = [10.0 * index for index in range(len(durations))]
+    readings = iter([reading for start, duration in zip(starts, durations) for reading in (start, start + duration)])
+    monkeypatch.setattr(seqdocs.cost.time, "perf_counter", lambda: next(readings))
+    calls = []
+    timing = seqdocs.time_call(lambda: calls.append(1), repeats=5, warmup=1)
+    assert (timing.median, timing.fastest, timing.slowest, timing.repeats) == (3.0, 1.0, 10.0, 5)
+    assert len(calls) == 6
+
+
+def test_measure_cost_fills_every_field():
+    cost = seqdocs.measure_cost("gru", 3, batch=1, width=2, repeats=2, warmup=0)
+    assert (cost.model, cost.length, cost.batch, cost.width, cost.threads) == ("gru", 3, 1, 2, 1)
+    assert cost.forward.repeats == cost.forward_backward.repeats == 2
+    assert cost.saved.total_bytes == saved_bytes("gru", 3)
+
+
+def test_measure_cost_restores_the_thread_count():
+    before = torch.get_num_threads()
+    seqdocs.measure_cost("rnn", 2, batch=1, width=2, repeats=1, threads=1)
+    assert torch.get_num_threads() == before
+
+
+def test_machine_description_names_torch():
+    assert seqdocs.describe_machine(threads=1)["torch"] == torch.__version__
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: make_workload("transformer", 4), seqdocs.InputError, "choose one of rnn, lstm"),
+        (lambda: make_workload("rnn", 0), seqdocs.InputError, "length must be between 1 and 4096"),
+        (lambda: make_workload("rnn", 5000), seqdocs.InputError, "length must be between 1 and 4096"),
+        (lambda: make_workload("rnn", 4.0), seqdocs.InputTypeError, "length must be a whole number"),
+        (lambda: make_workload("rnn", 4, batch=0), seqdocs.InputError, "batch must be between"),
+        (lambda: seqdocs.measure_cost("rnn", 4, repeats=0), seqdocs.InputError, "repeats must be between"),
+        (lambda: seqdocs.time_call(lambda: None, warmup=-1), seqdocs.InputError, "warmup must be between"),
+        (lambda: seqdocs.time_call("not a function"), seqdocs.InputTypeError, "must be a function"),
+        (lambda: seqdocs.Timing.from_seconds([]), seqdocs.InputError, "no times to summarise"),
+        (lambda: seqdocs.saved_memory(lambda: None, not_counted=[1.0]), seqdocs.InputTypeError, "must hold tensors"),
+        (lambda: seqdocs.dependent_steps([1.0]), seqdocs.InputTypeError, "must be a torch.Tensor"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
