@@ -263,10 +263,16 @@ def test_notebook_page_offers_its_executed_notebook(built_site: Path, site_nav: 
         )
 
 
-def test_api_reference_documents_every_public_name(built_site: Path, site_nav: list[NavPage]) -> None:
-    api = page_at(built_site, nav_page_named(site_nav, "api.md").output)
-    missing = [name for name in seqdocs.__all__ if f"seqdocs.{name}" not in api.anchors]
+API_PAGES = ("api.md", "api-experiments.md")
+"""The API reference: the tutorials' names, then the experiments'."""
+
+
+def test_api_reference_documents_every_public_name_once(built_site: Path, site_nav: list[NavPage]) -> None:
+    anchors = [page_at(built_site, nav_page_named(site_nav, source).output).anchors for source in API_PAGES]
+    missing = [name for name in seqdocs.__all__ if not any(f"seqdocs.{name}" in page for page in anchors)]
     assert not missing, "the API reference has no entry (id seqdocs.NAME) for: " + ", ".join(missing)
+    twice = [name for name in seqdocs.__all__ if all(f"seqdocs.{name}" in page for page in anchors)]
+    assert not twice, "documented on both API pages: " + ", ".join(twice)
 
 
 @pytest.mark.parametrize(("source", "api_name"), sorted(TUTORIAL_API_LINKS.items()))
