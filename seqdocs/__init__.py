@@ -45,6 +45,17 @@ from .memory_task import (
     seed_generators,
     symbol_share,
 )
+from .position import (
+    ATTENTION_VARIANTS,
+    ENCODING_BASE,
+    MAX_POSITIONS,
+    RECURRENT_MODELS,
+    OrderExperiment,
+    add_positions,
+    order_experiment,
+    permutation_gap,
+    sinusoidal_positional_encoding,
+)
 from .reference import TOLERANCE, Check, check_all, check_attention, check_gru, check_lstm, check_rnn
 from .rnn import RNNWeights, rnn_cell, rnn_forward, rnn_trace
 from .setups import DEFAULT_SEED, DEFAULT_SEQUENCE, Setup, make_setup
@@ -139,4 +150,13 @@ __all__ = [
     "time_call",
     "tokenize",
     "train_memory_model",
+    "ATTENTION_VARIANTS",
+    "ENCODING_BASE",
+    "MAX_POSITIONS",
+    "RECURRENT_MODELS",
+    "OrderExperiment",
+    "add_positions",
+    "order_experiment",
+    "permutation_gap",
+    "sinusoidal_positional_encoding",
 ]

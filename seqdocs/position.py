@@ -14,18 +14,19 @@ $$
 $$
 
 Each pair of columns $(2i, 2i + 1)$ is a point turning around the unit circle as $p$ grows, the first pair by
-one radian per position, each later pair more slowly, the last one about 10000 times more slowly.
+one radian per position, each later pair more slowly, the last one nearly 10000 times more slowly.
 
-Shapes: T sequence length, E embedding size, D attention width.
+Shapes: T sequence length, E embedding size, D attention width, H hidden size.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
+from ._checks import check_size
 from .attention import self_attention
 from .errors import InputError, InputTypeError
 from .setups import DEFAULT_SEED, make_setup
@@ -46,14 +47,6 @@ RECURRENT_MODELS = ("rnn", "lstm", "gru")
 """The recurrent models [order_experiment][seqdocs.order_experiment] runs, by name."""
 
 
-def _check_whole(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
-    if not low <= value <= high:
-        raise InputError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def sinusoidal_positional_encoding(length: int, width: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     r"""The sinusoidal positional encoding of Vaswani et al. (2017): one row per position, one column per dimension.
 
@@ -71,21 +64,27 @@ def sinusoidal_positional_encoding(length: int, width: int, *, dtype: torch.dtyp
 
     Raises:
         InputError: If `length` or `width` is out of range, e.g. a sequence of length 0.
-        InputTypeError: If `length` or `width` is not a whole number.
+        InputTypeError: If `length` or `width` is not a whole number, or `dtype` not a floating-point type.
 
     Examples:
         >>> sinusoidal_positional_encoding(3, 2)  # d = 2: one pair, (sin p, cos p), one radian per position
         tensor([[ 0.0000,  1.0000],
                 [ 0.8415,  0.5403],
                 [ 0.9093, -0.4161]])
-        >>> sinusoidal_positional_encoding(32, 16).shape
-        torch.Size([32, 16])
+        >>> sinusoidal_positional_encoding(64, 32).shape
+        torch.Size([64, 32])
     """
-    length = _check_whole("length", length, 1, MAX_POSITIONS)
-    width = _check_whole("width", width, 1, 512)
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise InputTypeError(f"length must be a whole number, got {length!r} ({type(length).__name__})")
+    if not 1 <= length <= MAX_POSITIONS:
+        raise InputError(f"length must be between 1 and {MAX_POSITIONS}, got {length}")
+    width = check_size("width", width)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InputTypeError(f"dtype must be a floating-point torch.dtype such as torch.float32, got {dtype!r}")
+
     positions = torch.arange(length, dtype=torch.float64)[:, None]  # (T, 1): p = 0 .. T-1
     pair_starts = torch.arange(0, width, 2, dtype=torch.float64)  # (ceil(d/2),): 2i = 0, 2, 4, ...
-    frequencies = ENCODING_BASE ** (-pair_starts / width)  # (ceil(d/2),): 1 / 10000^(2i/d)
+    frequencies = ENCODING_BASE ** (-pair_starts / width)  # (ceil(d/2),): 1 / 10000^(2i/d), radians per position
     angles = positions * frequencies  # (T, 1) * (ceil(d/2),) -> (T, ceil(d/2))
     encoding = torch.empty(length, width, dtype=torch.float64)  # (T, d)
     encoding[:, 0::2] = torch.sin(angles)  # even columns 2i
@@ -100,10 +99,12 @@ def add_positions(inputs: torch.Tensor) -> torch.Tensor:
         inputs: (..., T, E) the input vectors in order.
 
     Returns:
-        (..., T, E) each input plus its position's vector: equal tokens at different positions now differ.
+        (..., T, E) each input plus its position's vector
+        ([sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding]): equal tokens at
+        different positions now differ.
 
     Raises:
-        InputError: If `inputs` is not at least 2-D or its sequence is empty.
+        InputError: If `inputs` is not at least 2-D or holds no token.
         InputTypeError: If `inputs` is not a floating-point tensor.
 
     Examples:
@@ -112,65 +113,36 @@ def add_positions(inputs: torch.Tensor) -> torch.Tensor:
         tensor([[0.0000, 1.0000],
                 [0.8415, 0.5403]])
     """
-    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
-        raise InputTypeError(f"inputs must be a floating-point torch.Tensor, got {type(inputs).__name__}")
+    if not isinstance(inputs, torch.Tensor):
+        raise InputTypeError(f"inputs must be a torch.Tensor of shape (T, E), got {type(inputs).__name__}")
+    if not inputs.is_floating_point():
+        raise InputTypeError(f"inputs must hold floating-point numbers, got {inputs.dtype}: convert with .float()")
     if inputs.dim() < 2:
         raise InputError(f"inputs has shape {tuple(inputs.shape)}, but it must be (..., T, E): one row per token")
     length, width = inputs.shape[-2:]
     if length == 0:
         raise InputError("inputs holds no token (T = 0): give at least one input vector")
     encoding = sinusoidal_positional_encoding(length, width, dtype=inputs.dtype).to(inputs.device)  # (T, E)
-    return inputs + encoding  # (..., T, E) + (T, E)
+    return inputs + encoding  # (..., T, E) + (T, E) -> (..., T, E)
 
 
-def closest_positions(encoding: torch.Tensor) -> tuple[int, int, float]:
-    """The two different positions whose encoding vectors are nearest each other, and how near.
-
-    With few columns an encoding turns around the same circles again and again, so far-apart positions can
-    land almost on top of each other: to attention they then look alike.
-
-    Args:
-        encoding: (T, d) a positional encoding with at least two rows, e.g. from
-            [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding].
-
-    Returns:
-        The earlier position, the later one, and the Euclidean distance between their vectors.
-
-    Raises:
-        InputError: If the encoding has fewer than two rows or is not 2-D.
-
-    Examples:
-        >>> first, second, distance = closest_positions(sinusoidal_positional_encoding(50, 2))
-        >>> first, second, round(distance, 4)  # 44 radians is 7 full turns and 0.0177 more
-        (0, 44, 0.0177)
-    """
-    if not isinstance(encoding, torch.Tensor) or encoding.dim() != 2 or encoding.shape[0] < 2:
-        shape = tuple(encoding.shape) if isinstance(encoding, torch.Tensor) else type(encoding).__name__
-        raise InputError(f"encoding must be (T, d) with at least two positions, got {shape}")
-    distances = torch.cdist(encoding.double(), encoding.double())  # (T, T)
-    distances.fill_diagonal_(math.inf)  # a position is not its own neighbour
-    # Pairs the same number of positions apart tie up to the encoding's rounding: report the earliest of them.
-    nearest = distances <= distances.min() + 8 * torch.finfo(encoding.dtype).eps  # (T, T)
-    first, second = (int(index) for index in nearest.nonzero()[0])
-    return first, second, float(distances[first, second])
-
-
-def permutation_gap(output: torch.Tensor, reordered_output: torch.Tensor, order: tuple[int, ...]) -> float:
+def permutation_gap(output: torch.Tensor, reordered_output: torch.Tensor, order: Sequence[int]) -> float:
     """How far the outputs for a reordered sequence are from being the original outputs, reordered.
 
     Zero (up to rounding) means the model only permutes its outputs when its inputs are permuted: it cannot
     tell the two orders apart.
 
     Args:
-        output: (T, D) the outputs for the original sequence.
-        reordered_output: (T, D) the outputs for the reordered sequence.
+        output: (..., T, D) the outputs for the original sequence.
+        reordered_output: (..., T, D) the outputs for the reordered sequence.
         order: Row i of the reordered sequence is row `order[i]` of the original.
 
     Returns:
-        The largest absolute difference between `reordered_output` and `output[order]`.
+        The largest absolute difference between `reordered_output` and `output[..., order, :]`.
 
     Raises:
         InputError: If the shapes differ or `order` is not a permutation of 0..T-1.
+        InputTypeError: If an output is not a tensor.
 
     Examples:
         >>> import torch
@@ -178,10 +150,19 @@ def permutation_gap(output: torch.Tensor, reordered_output: torch.Tensor, order:
         >>> permutation_gap(rows, rows.flip(0), (1, 0))
         0.0
     """
-    if output.shape != reordered_output.shape:
-        raise InputError(f"the outputs differ in shape, {tuple(output.shape)} and {tuple(reordered_output.shape)}")
-    if sorted(order) != list(range(output.shape[-2])):
-        raise InputError(f"order must be a permutation of 0..{output.shape[-2] - 1}, got {tuple(order)}")
+    for name, tensor in (("output", output), ("reordered_output", reordered_output)):
+        if not isinstance(tensor, torch.Tensor):
+            raise InputTypeError(f"{name} must be a torch.Tensor of shape (T, D), got {type(tensor).__name__}")
+    if output.shape != reordered_output.shape or output.dim() < 2:
+        raise InputError(
+            f"the outputs must both be (..., T, D) of the same shape, got {tuple(output.shape)} and "
+            f"{tuple(reordered_output.shape)}"
+        )
+    length = output.shape[-2]
+    if any(isinstance(index, bool) or not isinstance(index, int) for index in order) or sorted(order) != list(
+        range(length)
+    ):
+        raise InputError(f"order must hold each of 0..{length - 1} once, got {tuple(order)}")
     return float((reordered_output - output[..., list(order), :]).abs().max())
 
 
@@ -209,11 +190,11 @@ class OrderExperiment:
         tokens: The original sequence.
         reordered_tokens: The same tokens in the other order.
         order: `reordered_tokens[i]` is `tokens[order[i]]`.
-        recurrent: For each of [RECURRENT_MODELS][seqdocs.position.RECURRENT_MODELS], the traces of the
-            original and the reordered sequence.
-        attention: For each of [ATTENTION_VARIANTS][seqdocs.position.ATTENTION_VARIANTS], the tensors of
+        recurrent: For each of [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS], the traces of the original and
+            the reordered sequence.
+        attention: For each of [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS], the tensors of
             [self_attention][seqdocs.self_attention] for the original and the reordered sequence.
-        seed: The seed of the weights.
+        seed: The seed of the embeddings and weights.
 
     Examples:
         >>> experiment = order_experiment()
@@ -232,7 +213,7 @@ class OrderExperiment:
         """The recurrent model's final hidden state after the original and after the reordered sequence.
 
         Args:
-            model: One of [RECURRENT_MODELS][seqdocs.position.RECURRENT_MODELS].
+            model: One of [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS].
 
         Returns:
             Two (H,) tensors.
@@ -254,7 +235,7 @@ class OrderExperiment:
         """[permutation_gap][seqdocs.permutation_gap] of one kind of self-attention: 0 means blind to the order.
 
         Args:
-            variant: One of [ATTENTION_VARIANTS][seqdocs.position.ATTENTION_VARIANTS].
+            variant: One of [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS].
 
         Returns:
             The largest absolute difference between the reordered outputs and the original outputs reordered.
@@ -272,9 +253,37 @@ class OrderExperiment:
         original, reordered = self.attention[variant]
         return permutation_gap(original["output"], reordered["output"], self.order)
 
+    def differences(self) -> dict[str, float]:
+        """Every model's answer to "did the order change anything?", as one number each.
+
+        Returns:
+            For each recurrent model, the largest absolute difference between its two final hidden states;
+            for each kind of self-attention, its [gap][seqdocs.OrderExperiment.gap]. Keys are the names in
+            [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS] and [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS].
+
+        Examples:
+            >>> differences = order_experiment().differences()
+            >>> list(differences)
+            ['rnn', 'lstm', 'gru', 'plain', 'causal', 'positions', 'positions_causal']
+            >>> round(differences["rnn"], 4)  # first components: -0.9068 after "a b c", 0.0811 after "c b a"
+            0.9878
+        """
+        result = {}
+        for model in RECURRENT_MODELS:
+            original, reordered = self.final_states(model)  # (H,), (H,)
+            result[model] = float((original - reordered).abs().max())
+        for variant in ATTENTION_VARIANTS:
+            result[variant] = self.gap(variant)
+        return result
+
 
 def order_experiment(
-    sequence: str = "a b c", reordered: str = "c b a", *, seed: int = DEFAULT_SEED, embedding_size: int = 2
+    sequence: str = "a b c",
+    reordered: str = "c b a",
+    *,
+    seed: int = DEFAULT_SEED,
+    embedding_size: int = 2,
+    dtype: str | torch.dtype = torch.float32,
 ) -> OrderExperiment:
     """Read a sequence and a reordering of it with every model, sharing the embeddings and weights.
 
@@ -287,18 +296,26 @@ def order_experiment(
         sequence: The original tokens, whitespace-separated.
         reordered: The same tokens in another order.
         seed: Seeds the embeddings and weights.
-        embedding_size: E; also the hidden size of the recurrent models and the positional encoding's width.
+        embedding_size: E; also the hidden size H of the recurrent models and the positional encoding's width.
+        dtype: `float32` (the site's) or `float64`, as for [make_setup][seqdocs.make_setup].
 
     Returns:
         The traces and attention tensors for both orders.
 
     Raises:
-        InputError: If the sequences are empty or do not hold the same tokens.
+        InputError: If a sequence is empty, the two do not hold the same tokens, or a size is out of range.
+        InputTypeError: If a sequence is not a string, or the seed or size not a whole number.
 
     Examples:
         >>> experiment = order_experiment()
-        >>> experiment.attention["plain"][1]["output"].shape
+        >>> experiment.attention["plain"][1]["output"].shape  # the outputs for "c b a"
         torch.Size([3, 2])
+        >>> try:
+        ...     order_experiment("a b c", "a b b")
+        ... except InputError as error:
+        ...     print(error)
+        the reordered sequence 'a b b' does not hold the same tokens as 'a b c':
+        give the same tokens in another order
     """
     from .gru import gru_trace
     from .lstm import lstm_trace
@@ -308,7 +325,8 @@ def order_experiment(
     order = _matching_order(tokens, reordered_tokens)
     vocabulary = Vocabulary.from_sequence(tokens)
     setups = [
-        make_setup(text, vocabulary=vocabulary, seed=seed, embedding_size=embedding_size, hidden_size=embedding_size)
+        make_setup(text, vocabulary=vocabulary, seed=seed, embedding_size=embedding_size,
+                   hidden_size=embedding_size, dtype=dtype)
         for text in (sequence, reordered)
     ]
     tracers = {"rnn": rnn_trace, "lstm": lstm_trace, "gru": gru_trace}
@@ -317,8 +335,8 @@ def order_experiment(
     for variant in ATTENTION_VARIANTS:
         with_positions, causal = variant.startswith("positions"), variant.endswith("causal")
         attention[variant] = tuple(
-            self_attention(add_positions(setup.inputs) if with_positions else setup.inputs, setup.attention,
-                           causal=causal)
+            self_attention(add_positions(setup.inputs) if with_positions else setup.inputs,  # (T, E)
+                           setup.attention, causal=causal)
             for setup in setups
         )
     return OrderExperiment(tokens, reordered_tokens, order, recurrent, attention, seed)
