@@ -10,13 +10,18 @@ MAX_SIZE = 512
 """The largest embedding or hidden size accepted: bigger is never needed to watch a model read "a b c"."""
 
 
+def check_whole(name: str, value: object, low: int, high: int) -> int:
+    """Return `value` if it is a whole number from `low` to `high`, else raise an error naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int):  # True is an int to Python, not to a reader
+        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 def check_size(name: str, value: object) -> int:
     """Return `value` if it is a whole number from 1 to MAX_SIZE, else raise an error naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
-    if not 1 <= value <= MAX_SIZE:
-        raise InputError(f"{name} must be between 1 and {MAX_SIZE}, got {value}")
-    return value
+    return check_whole(name, value, 1, MAX_SIZE)
 
 
 def check_tensor(owner: str, name: str, tensor: object, trailing_shape: tuple[int | None, ...]) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from ._checks import check_size
+from ._checks import check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
 from .gru import GRUWeights, gru_cell
@@ -97,9 +97,9 @@ class MemoryConfig:
             raise InputError(
                 f"MemoryConfig.num_symbols must be at least 2 (one symbol needs no memory), got {self.num_symbols}"
             )
-        _check_whole("MemoryConfig.steps", self.steps, 1, 100_000)
-        _check_whole("MemoryConfig.test_size", self.test_size, 1, 100_000)
-        _check_whole("MemoryConfig.test_seed", self.test_seed, 0, 2**63 - 1)
+        check_whole("MemoryConfig.steps", self.steps, 1, 100_000)
+        check_whole("MemoryConfig.test_size", self.test_size, 1, 100_000)
+        check_whole("MemoryConfig.test_seed", self.test_seed, 0, 2**63 - 1)
         _check_real("MemoryConfig.forget_bias", self.forget_bias)
         for name in ("learning_rate", "max_grad_norm"):
             if _check_real(f"MemoryConfig.{name}", getattr(self, name)) <= 0:
@@ -151,14 +151,6 @@ def _letters(index: int) -> str:
     return name
 
 
-def _check_whole(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
-    if not low <= value <= high:
-        raise InputError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def _check_real(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputTypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
@@ -178,7 +170,7 @@ def _check_model(model: object) -> str:
 
 def _check_distractors(num_distractors: object) -> int:
     """Return `num_distractors` if it is a whole number from 0 to MAX_DISTRACTORS, else raise an error."""
-    return _check_whole("num_distractors", num_distractors, 0, MAX_DISTRACTORS)
+    return check_whole("num_distractors", num_distractors, 0, MAX_DISTRACTORS)
 
 
 def _check_seeds(seeds: object) -> tuple[int, ...]:
@@ -189,7 +181,7 @@ def _check_seeds(seeds: object) -> tuple[int, ...]:
     if not seeds:
         raise InputError("seeds is empty: give at least one seed, e.g. [0, 1, 2]")
     for seed in seeds:
-        _check_whole("every seed", seed, 0, 2**62)
+        check_whole("every seed", seed, 0, 2**62)
     if len(set(seeds)) != len(seeds):
         raise InputError(f"seeds must be distinct, got {list(seeds)}: repeating a seed repeats the same run")
     return seeds
@@ -220,7 +212,7 @@ def memory_task_batch(
     """
     config = config or MemoryConfig()
     num_distractors = _check_distractors(num_distractors)
-    batch_size = _check_whole("batch_size", batch_size, 1, 100_000)
+    batch_size = check_whole("batch_size", batch_size, 1, 100_000)
     symbols = torch.randint(0, config.num_symbols, (batch_size, 1), generator=generator)  # (B, 1)
     distractors = torch.randint(
         config.num_symbols, config.query_id, (batch_size, num_distractors), generator=generator

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_size
+from ._checks import check_size, check_whole
 from .attention import self_attention
 from .errors import InputError, InputTypeError
 from .setups import DEFAULT_SEED, make_setup
@@ -74,10 +74,7 @@ def sinusoidal_positional_encoding(length: int, width: int, *, dtype: torch.dtyp
         >>> sinusoidal_positional_encoding(64, 32).shape
         torch.Size([64, 32])
     """
-    if isinstance(length, bool) or not isinstance(length, int):
-        raise InputTypeError(f"length must be a whole number, got {length!r} ({type(length).__name__})")
-    if not 1 <= length <= MAX_POSITIONS:
-        raise InputError(f"length must be between 1 and {MAX_POSITIONS}, got {length}")
+    length = check_whole("length", length, 1, MAX_POSITIONS)
     width = check_size("width", width)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise InputTypeError(f"dtype must be a floating-point torch.dtype such as torch.float32, got {dtype!r}")

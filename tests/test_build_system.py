@@ -357,7 +357,7 @@ def test_provenance_fails_on_a_failed_check() -> None:
     out = _artifacts.Artifacts("demo")
     out.provenance(42, checks=[Check(3.1e-8)])
     assert out.files["provenance.md"].decode().endswith(
-        "seed 42. Checked equal to `torch.nn.LSTM` to 1e-06 (largest difference 3.1e-08).\n"
+        "seed 42. LSTM checked equal to `torch.nn.LSTM` to 1e-06 (largest difference 3.1e-08).\n"
     )
     with pytest.raises(RuntimeError, match="lstm differs from torch.nn.LSTM"):
         _artifacts.Artifacts("demo").provenance(42, checks=[Check(2e-3)])

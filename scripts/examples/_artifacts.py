@@ -51,6 +51,16 @@ _ALT_SPECIAL = re.compile(r"([\\`$\[\]])")
 _SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"')
 
 
+MODEL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "attention": "Self-attention"}
+"""How provenance notes name the models that `seqdocs` checks call "rnn", "lstm", ..."""
+
+
+def _model_label(model: str) -> str:
+    """ "lstm" -> "LSTM", "attention (causal)" -> "Self-attention (causal)"; an unknown name as it is."""
+    name, _, variant = model.partition(" ")
+    return " ".join(filter(None, [MODEL_LABELS.get(name, name), variant]))
+
+
 def prepare_process() -> None:
     """Make this process draw the same figures and draw the same random numbers on every run.
 
@@ -270,8 +280,9 @@ class Artifacts:
         seqdocs_version, torch_version = _version("seqdocs"), _version("torch")
         seed_text = f", seed {seed}" if seed is not None else ""
         sentences = [f"Computed when this site was built by seqdocs {seqdocs_version}, torch {torch_version}{seed_text}."]
+        # Several checks of one model (plain and causal attention) are told apart by the check's model name.
         sentences += [
-            f"Checked equal to `{check.reference}` to {check.tolerance:.0e} "
+            f"{_model_label(check.model)} checked equal to `{check.reference}` to {check.tolerance:.0e} "
             f"(largest difference {check.max_error:.1e})."
             for check in checks
         ]
