@@ -41,6 +41,7 @@ import argparse
 import ast
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -458,7 +459,11 @@ def local_helpers(source: Path) -> list[Path]:
     return sorted(found)
 
 
+@functools.lru_cache(maxsize=None)
 def _version(distribution: str) -> str:
+    # Read once per process: reading a distribution's metadata scans site-packages, and every unit asks. A
+    # package upgraded while `mkdocs serve` runs is not noticed until the server restarts, which it needs anyway
+    # to import the new version itself.
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

@@ -1,4 +1,4 @@
-"""Drawing helpers shared by the examples: a labelled heatmap, a path through the plane, arrows from the origin.
+"""Drawing helpers shared by the examples: labelled heatmaps, a path through the plane, arrows from the origin.
 
 Every helper draws onto a matplotlib `Axes` you give it, so a figure can mix them. Draw inside
 `figure_style()` (from `_render`): the helpers take their ink from it. Figures are dark ink on a transparent
@@ -132,6 +132,44 @@ def heatmap(
     return image
 
 
+def steps_heatmap(
+    axes: Axes,
+    values: Sequence[Sequence[Sequence[float]]],
+    row_labels: Sequence[str],
+    tokens: Sequence[str],
+    *,
+    gate_rows: int,
+) -> AxesImage:
+    """A recurrent model's gates and states at every step, as one [heatmap][]: a row per quantity, a column per unit.
+
+    The columns are grouped by step, each group named after the token the step reads, so a row read from left
+    to right follows one quantity through the sequence.
+
+    Args:
+        axes: Where to draw.
+        values: (rows, steps, units) each quantity at each step, in the order the model computes them.
+        row_labels: One label per quantity.
+        tokens: The token each step reads, one per step.
+        gate_rows: How many of the first rows are gates: a line sets them apart from the states they produce.
+
+    Returns:
+        The image, for `figure.colorbar` if the figure wants a colour key.
+    """
+    grid = np.asarray(values, dtype=float)
+    rows, steps, units = grid.shape
+    image = heatmap(
+        axes,
+        grid.reshape(rows, steps * units),  # columns step by step, the units of a step side by side
+        row_labels,
+        [f"unit {unit + 1}" for _ in range(steps) for unit in range(units)],
+        column_groups=[f"Step {t} · {token}" for t, token in enumerate(tokens, 1)],
+    )
+    for tick in axes.get_xticklabels():
+        tick.set_fontsize(8)  # the unit labels repeat in every group; the step names above them matter more
+    axes.axhline(gate_rows - 0.5, color="white", linewidth=5)
+    return image
+
+
 def plane(
     axes: Axes,
     points: Sequence[Sequence[float]],
@@ -139,6 +177,7 @@ def plane(
     square: bool = False,
     margin: float = 0.25,
     ticks: Sequence[float] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> None:
     """Set up the axes as a plane: equal scales, axes lines through the origin, room for every point.
 
@@ -148,6 +187,7 @@ def plane(
         square: Mark the square from -1 to 1 on both axes, the only place a tanh can reach.
         margin: Room to leave around the points, in data units.
         ticks: Tick positions for both axes; by default matplotlib's.
+        labels: What the two coordinates are, e.g. `("unit 1", "unit 2")`: the labels of the x and y axes.
     """
     coordinates = np.asarray(points, dtype=float).reshape(-1, 2)
     coordinates = np.vstack([coordinates, [[0.0, 0.0]]] + ([[[-1.0, -1.0], [1.0, 1.0]]] if square else []))
@@ -168,6 +208,9 @@ def plane(
     if ticks is not None:
         axes.set_xticks(ticks)
         axes.set_yticks(ticks)
+    if labels is not None:
+        axes.set_xlabel(labels[0])
+        axes.set_ylabel(labels[1])
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
 

@@ -1,9 +1,12 @@
-"""How examples turn numbers into page material: tensors as Markdown tables, and one look for every figure.
+"""How examples turn numbers into page material: tensors as tables and sentences, and one look for every figure.
 
-Two things live here, both used by every example:
+Three things live here, used by every example:
 
 - [tensor_table][] writes a tensor the way the pages show numbers: a Markdown table, four decimals, as torch
-  prints them.
+  prints them. [vector_text][] writes a vector the same way inside a sentence.
+- [step_tab][] writes one step of a recurrent model as a content tab (the pages show one tab per step),
+  [carried_state][] the sentence saying which state that step starts from, and [steps_text][] the values of
+  every step as sentences, for a figure's alt text.
 - [figure_style][] is the matplotlib style of every figure on the site. Figures are drawn in dark ink on a
   transparent background. On the light palette they sit on the white page; on the dark palette
   `docs/stylesheets/extra.css` puts each figure on a light card of its own (`img.seqdocs-figure`), so one SVG
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 INK = "#1f2328"
@@ -179,3 +182,117 @@ def tensor_table(
     for label, row in zip(row_labels, rows):
         lines.append(f"| {escape_cell(label)} | " + " | ".join(format_number(value, digits) for value in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def vector_text(vector: Iterable[float]) -> str:
+    """A vector as a sentence on a page writes it: its numbers as [tensor_table][] shows them, in brackets.
+
+    Args:
+        vector: A 1-D tensor, array or list.
+
+    Returns:
+        The vector as text, e.g. `"(0.3367, -0.1288)"`.
+
+    Examples:
+        >>> vector_text([0.33669, -0.12881, -0.00001])
+        '(0.3367, -0.1288, 0.0000)'
+    """
+    return "(" + ", ".join(format_number(float(value)) for value in vector) + ")"
+
+
+def subscript(number: int) -> str:
+    """A number in subscript digits, for labels in figures and table headers, where a page's LaTeX does not reach.
+
+    Examples:
+        >>> subscript(3), subscript(12)
+        ('₃', '₁₂')
+    """
+    return "".join(chr(0x2080 + int(digit)) for digit in str(number))
+
+
+def indent_for_tab(text: str) -> str:
+    r"""Markdown indented by four spaces, as the body of a content tab (`=== "Title"`) must be.
+
+    Blank lines stay blank, so that no line of the tab ends in stray spaces.
+
+    Examples:
+        >>> print(indent_for_tab("First line.\n\n| a |\n"), end="")
+            First line.
+        <BLANKLINE>
+            | a |
+        <BLANKLINE>
+    """
+    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)) + "\n"
+
+
+def carried_state(step: Any) -> str:
+    """The sentence saying which hidden state a step of an RNN or a GRU starts from.
+
+    Args:
+        step: A `seqdocs.Step` holding the tensor `previous_hidden`.
+
+    Returns:
+        "Starts from the blank state ..." for the first step, "Carries ... from the step before." for the others.
+
+    Examples:
+        >>> import torch, seqdocs
+        >>> carried_state(seqdocs.Step(1, "b", {"previous_hidden": torch.tensor([0.5, -0.25])}))
+        'Carries $h_1$ = (0.5000, -0.2500) from the step before.'
+    """
+    state = f"$h_{step.index}$ = {vector_text(step['previous_hidden'])}"
+    if step.index == 0:
+        return f"Starts from the blank state {state}."
+    return f"Carries {state} from the step before."
+
+
+def steps_text(steps: Iterable[Any], quantities: Sequence[tuple[str, str]]) -> str:
+    """Some of each step's vectors in words, one sentence per step: the numbers a figure's alt text must carry.
+
+    Args:
+        steps: `seqdocs.Step`s, in order.
+        quantities: (word, name) pairs: how the sentence calls a vector, and its name in the step.
+
+    Returns:
+        "Step 1, a: word (...), word (...)." for each step, joined by spaces.
+
+    Examples:
+        >>> import torch, seqdocs
+        >>> step = seqdocs.Step(0, "a", {"forget_gate": torch.tensor([0.25, 1.0]), "cell": torch.tensor([0.5, -0.5])})
+        >>> steps_text([step], [("forget gate", "forget_gate"), ("cell", "cell")])
+        'Step 1, a: forget gate (0.2500, 1.0000), cell (0.5000, -0.5000).'
+    """
+    return " ".join(
+        f"Step {step.index + 1}, {step.token}: "
+        + ", ".join(f"{word} {vector_text(step[name])}" for word, name in quantities)
+        + "."
+        for step in steps
+    )
+
+
+def step_tab(step: Any, carried: str, table: str) -> str:
+    r"""One step of a recurrent model as a content tab: its title, what it reads, what it carries, its table.
+
+    Join the tabs of all steps with a newline and the page shows them as one set of tabs.
+
+    Args:
+        step: A `seqdocs.Step` holding the tensor `input`, the token's vector.
+        carried: The sentence saying which state the step starts from, e.g. from [carried_state][].
+        table: The Markdown table of what the step computes, e.g. from [tensor_table][].
+
+    Returns:
+        The tab's Markdown, titled "Step t · token", its body indented under the title.
+
+    Examples:
+        >>> import torch, seqdocs
+        >>> step = seqdocs.Step(0, "a", {"input": torch.tensor([1.0, 0.0]), "previous_hidden": torch.zeros(2)})
+        >>> print(step_tab(step, carried_state(step), "| table |\n"), end="")
+        === "Step 1 · a"
+        <BLANKLINE>
+            Reads `a`: $x_1$ = (1.0000, 0.0000). Starts from the blank state $h_0$ = (0.0000, 0.0000).
+        <BLANKLINE>
+            | table |
+        <BLANKLINE>
+    """
+    t = step.index + 1
+    body = f"Reads `{step.token}`: $x_{t}$ = {vector_text(step['input'])}. {carried}\n\n{table}"
+    return f'=== "Step {t} · {step.token}"\n\n' + indent_for_tab(body)

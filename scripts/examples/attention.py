@@ -4,14 +4,9 @@ import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
 from _figures import SHARES, arrows_from_origin, foreground, heatmap, plane, token_colour
-from _render import figure_style, tensor_table
+from _render import figure_style, subscript, tensor_table, vector_text
 
 import seqdocs
-
-
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as a sentence writes it: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
 
 
 def weights_text(weights: torch.Tensor, tokens: tuple[str, ...]) -> str:
@@ -30,7 +25,7 @@ def build(out: Artifacts) -> None:
     causal = seqdocs.attention_trace(setup, causal=True).steps[0]
     tokens = setup.tokens
     width = setup.attention.width
-    components = [f"{chr(0x2080 + index + 1)}" for index in range(width)]  # ₁, ₂
+    components = [subscript(index + 1) for index in range(width)]  # ₁, ₂
     rows = [f"`{token}`" for token in tokens]
 
     out.markdown("inputs", tensor_table(step["inputs"], rows, [f"e{sub}" for sub in components]))
@@ -101,7 +96,7 @@ def build(out: Artifacts) -> None:
     with figure_style():
         figure, axes = plt.subplots(figsize=(5.2, 4.2))
         queries, keys = step["queries"].tolist(), step["keys"].tolist()
-        plane(axes, queries + keys, margin=0.3)
+        plane(axes, queries + keys, margin=0.3, labels=("component 1", "component 2"))
         colours = [token_colour(index) for index in range(len(tokens))]
         # a's and b's vectors nearly coincide: a's labels go left of the tips, b's above or right of them.
         sides = [(-8, 2), (0, 10), (8, 0)]
@@ -111,8 +106,6 @@ def build(out: Artifacts) -> None:
         axes.plot([], [], color=foreground(), label="query: what a token looks for")
         axes.plot([], [], color=foreground(), linestyle="dashed", label="key: what it offers")
         axes.legend(loc="upper left", frameon=False, fontsize=8.5)
-        axes.set_xlabel("component 1")
-        axes.set_ylabel("component 2")
         figure.tight_layout()
     alt = (
         "Queries (solid arrows) and keys (dashed arrows) of the three tokens in the plane. "

@@ -3,18 +3,13 @@
 import matplotlib.pyplot as plt
 from _artifacts import Artifacts
 from _figures import heatmap
-from _render import figure_style
+from _render import figure_style, subscript
 from torch import nn
 
 import seqdocs
 
 GATES = ("i", "f", "g", "o")
 """The LSTM's gate blocks in the order both seqdocs and PyTorch store them."""
-
-
-def subscript(number: int) -> str:
-    """3 -> ₃, for labels in figures, where a page's LaTeX does not reach."""
-    return "".join(chr(0x2080 + int(digit)) for digit in str(number))
 
 
 def parameter_count(module: nn.Module) -> int:

@@ -3,8 +3,8 @@
 import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
-from _figures import foreground, heatmap, token_colour
-from _render import figure_style, tensor_table
+from _figures import foreground, steps_heatmap, token_colour
+from _render import carried_state, figure_style, step_tab, steps_text, subscript, tensor_table, vector_text
 
 import seqdocs
 
@@ -18,23 +18,6 @@ QUANTITIES = [
     ("candidate", "candidate $n_t$", "candidate n"),
     ("hidden", "**new hidden state** $h_t$", "hidden h"),
 ]
-
-
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as a sentence writes it: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
-
-
-def carried(step: seqdocs.Step) -> str:
-    """The sentence saying which state a step starts from."""
-    state = f"$h_{step.index}$ = {vector_text(step['previous_hidden'])}"
-    if step.index == 0:
-        return f"Starts from the blank state {state}."
-    return f"Carries {state} from the step before."
-
-
-def _indent(text: str) -> str:
-    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)) + "\n"
 
 
 def textbook_gru(setup: seqdocs.Setup) -> torch.Tensor:
@@ -75,10 +58,7 @@ def step_tabs(trace: seqdocs.Trace) -> str:
         values = step_values(step)
         labels = [label.replace("_t", f"_{t}").replace("_{t-1}", f"_{t - 1}") for _, label, _ in QUANTITIES]
         table = tensor_table(torch.stack([values[name] for name, _, _ in QUANTITIES]), labels, UNITS)
-        body = (
-            f"Reads `{step.token}`: $x_{t}$ = {vector_text(step['input'])}. {carried(step)}\n\n{table}"
-        )
-        tabs.append(f'=== "Step {t} · {step.token}"\n\n' + _indent(body))
+        tabs.append(step_tab(step, carried_state(step), table))
     return "\n".join(tabs)
 
 
@@ -88,8 +68,7 @@ def build(out: Artifacts) -> None:
     hidden_size = setup.gru.hidden_size
 
     out.markdown("steps", step_tabs(trace))
-    subscripts = [chr(0x2080 + unit + 1) for unit in range(hidden_size)]  # ₁, ₂
-    blocks = [f"{block}{subscript}" for block in "rzn" for subscript in subscripts]
+    blocks = [f"{block}{subscript(unit + 1)}" for block in "rzn" for unit in range(hidden_size)]  # r₁, r₂, z₁...
     out.markdown(
         "weights",
         tensor_table(
@@ -140,28 +119,16 @@ def build(out: Artifacts) -> None:
 
     with figure_style():
         values = [step_values(step) for step in trace.steps]
-        grid = torch.stack([torch.cat([step[name] for step in values]) for name, _, _ in QUANTITIES])  # (Q, T * H)
+        grid = torch.stack([torch.stack([step[name] for step in values]) for name, _, _ in QUANTITIES])  # (Q, T, H)
         figure, axes = plt.subplots(figsize=(6.6, 3.2))
-        heatmap(
-            axes,
-            grid.tolist(),
-            [label for _, _, label in QUANTITIES],
-            [f"unit {unit + 1}" for _ in trace.steps for unit in range(hidden_size)],
-            column_groups=[f"Step {step.index + 1} · {step.token}" for step in trace.steps],
-        )
-        for tick in axes.get_xticklabels():
-            tick.set_fontsize(8)
-        axes.axhline(1.5, color="white", linewidth=5)
+        # The first two rows are the gates, the reset gate and the update gate.
+        steps_heatmap(axes, grid.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=2)
         figure.tight_layout()
     alt = (
         "Heatmap of the GRU's gates and states: rows reset gate, update gate, the memory's share of the candidate, "
         "candidate and hidden state; two columns per step, one per unit; cells coloured from blue (-1) through "
         "white (0) to red (+1) with their values printed. "
-        + " ".join(
-            f"Step {step.index + 1}, {step.token}: reset {vector_text(step['reset_gate'])}, "
-            f"update {vector_text(step['update_gate'])}, hidden {vector_text(step['hidden'])}."
-            for step in trace.steps
-        )
+        + steps_text(trace.steps, [("reset", "reset_gate"), ("update", "update_gate"), ("hidden", "hidden")])
     )
     out.figure("gates", figure, alt=alt)
 
@@ -194,11 +161,9 @@ def build(out: Artifacts) -> None:
     alt = (
         "For each step and each unit of the GRU's state, a segment from the candidate to the old state, with the "
         "new state on it at the point the update gate sets: the larger z, the nearer the old state. "
-        + " ".join(
-            f"Step {step.index + 1}, {step.token}: old {vector_text(step['previous_hidden'])}, candidate "
-            f"{vector_text(step['candidate'])}, update gate {vector_text(step['update_gate'])}, new "
-            f"{vector_text(step['hidden'])}."
-            for step in trace.steps
+        + steps_text(
+            trace.steps,
+            [("old", "previous_hidden"), ("candidate", "candidate"), ("update gate", "update_gate"), ("new", "hidden")],
         )
     )
     out.figure("blend", figure, alt=alt)

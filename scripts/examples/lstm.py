@@ -3,8 +3,8 @@
 import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
-from _figures import foreground, heatmap, path, plane, token_colour
-from _render import figure_style, tensor_table
+from _figures import foreground, path, plane, steps_heatmap, token_colour
+from _render import figure_style, step_tab, steps_text, subscript, tensor_table, vector_text
 
 import seqdocs
 
@@ -24,15 +24,6 @@ QUANTITIES = [
 ]
 
 
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as a sentence writes it: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
-
-
-def _indent(text: str) -> str:
-    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)) + "\n"
-
-
 def step_tabs(trace: seqdocs.Trace) -> str:
     """One tab per step: what the step reads, then every gate and state it computes, one row each."""
     tabs = []
@@ -45,8 +36,7 @@ def step_tabs(trace: seqdocs.Trace) -> str:
             f"$c_{t - 1}$ = {vector_text(step['previous_cell'])}"
         )
         carried = f"Starts from blank {states}." if step.index == 0 else f"Carries {states} from the step before."
-        body = f"Reads `{step.token}`: $x_{t}$ = {vector_text(step['input'])}. {carried}\n\n{table}"
-        tabs.append(f'=== "Step {t} · {step.token}"\n\n' + _indent(body))
+        tabs.append(step_tab(step, carried, table))
     return "\n".join(tabs)
 
 
@@ -57,14 +47,13 @@ def build(out: Artifacts) -> None:
     embedding_size = setup.embedding_size
 
     out.markdown("steps", step_tabs(trace))
-    subscripts = [chr(0x2080 + unit + 1) for unit in range(hidden_size)]  # ₁, ₂
     out.markdown(
         "weights",
         tensor_table(
             setup.lstm.weight,
             [f"input, component {row + 1}" for row in range(embedding_size)]
             + [f"hidden, unit {row + 1}" for row in range(hidden_size)],
-            [f"{gate}{subscript}" for gate in "ifgo" for subscript in subscripts],
+            [f"{gate}{subscript(unit + 1)}" for gate in "ifgo" for unit in range(hidden_size)],  # i₁, i₂, f₁, ...
         ),
     )
     out.value("final_hidden", vector_text(trace.final("hidden")))
@@ -74,31 +63,16 @@ def build(out: Artifacts) -> None:
     out.value("last_token", trace.steps[-1].token)
 
     with figure_style():
-        # Rows: the quantities in the order computed; columns: the units, grouped by step.
         values = torch.stack([trace.stacked(name) for name, _, _ in QUANTITIES])  # (Q, T, H)
-        grid = values.flatten(1)  # (Q, T * H), columns step by step
         figure, axes = plt.subplots(figsize=(6.6, 4.4))
-        heatmap(
-            axes,
-            grid.tolist(),
-            [label for _, _, label in QUANTITIES],
-            [f"unit {unit + 1}" for _ in trace.steps for unit in range(hidden_size)],
-            column_groups=[f"Step {step.index + 1} · {step.token}" for step in trace.steps],
-        )
-        for tick in axes.get_xticklabels():
-            tick.set_fontsize(8)
-        # A line between the gates and what they produce: the first four rows decide, the last four result.
-        axes.axhline(3.5, color="white", linewidth=5)
+        # The first four rows are the gates, which decide; the last four are what they produce.
+        steps_heatmap(axes, values.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=4)
         figure.tight_layout()
     alt = (
         "Heatmap of the LSTM's gates and states: one row per quantity (input gate, forget gate, cell candidate, "
         "output gate, kept memory, new information, cell, hidden state), two columns per step for the two units, "
         "each cell coloured from blue (-1) through white (0) to red (+1) with its value printed. "
-        + " ".join(
-            f"Step {step.index + 1}, {step.token}: forget gate {vector_text(step['forget_gate'])}, "
-            f"cell {vector_text(step['cell'])}, hidden {vector_text(step['hidden'])}."
-            for step in trace.steps
-        )
+        + steps_text(trace.steps, [("forget gate", "forget_gate"), ("cell", "cell"), ("hidden", "hidden")])
     )
     out.figure("gates", figure, alt=alt)
 
@@ -107,7 +81,7 @@ def build(out: Artifacts) -> None:
         cells = torch.cat([start, trace.stacked("cell")]).tolist()
         hiddens = torch.cat([start, trace.stacked("hidden")]).tolist()
         figure, axes = plt.subplots(figsize=(5.6, 3.9))
-        plane(axes, cells + hiddens, margin=0.12)
+        plane(axes, cells + hiddens, margin=0.12, labels=UNITS)
         token_colours = [token_colour(index) for index in range(len(trace.tokens))]
         # Label offsets placed by hand for these points, clear of the arrows (in points).
         path(axes, cells, [""] + [f"$c_{t}$ {token}" for t, token in enumerate(trace.tokens, 1)],
@@ -118,8 +92,6 @@ def build(out: Artifacts) -> None:
         axes.plot([], [], "s-", color=foreground(), label="cell $c_t$, the memory (solid)")
         axes.plot([], [], "o--", color=foreground(), label=r"hidden state $h_t = o_t \odot \tanh(c_t)$ (dashed)")
         axes.legend(loc="upper left", frameon=False, fontsize=8.5)
-        axes.set_xlabel("unit 1")
-        axes.set_ylabel("unit 2")
         figure.tight_layout()
     alt = (
         "The LSTM's cell and hidden state as two paths in the plane, both starting at the origin. "

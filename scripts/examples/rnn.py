@@ -4,17 +4,12 @@ import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
 from _figures import arrow, foreground, plane, token_colour
-from _render import figure_style, tensor_table
+from _render import carried_state, figure_style, step_tab, tensor_table, vector_text
 
 import seqdocs
 
 UNITS = ["unit 1", "unit 2"]
 LABEL_OFFSETS = [(0, -12), (-10, -4), (6, -10)]  # where each state's label sits in the path figure, in points
-
-
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as a sentence writes it: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
 
 
 def step_tabs(trace: seqdocs.Trace) -> str:
@@ -29,23 +24,8 @@ def step_tabs(trace: seqdocs.Trace) -> str:
             (f"**new hidden state** $h_{t}$", step["hidden"]),
         ]
         table = tensor_table(torch.stack([row for _, row in rows]), [label for label, _ in rows], UNITS)
-        body = (
-            f"Reads `{step.token}`: $x_{t}$ = {vector_text(step['input'])}. {carried(step)}\n\n{table}"
-        )
-        tabs.append(f'=== "Step {t} · {step.token}"\n\n' + _indent(body))
+        tabs.append(step_tab(step, carried_state(step), table))
     return "\n".join(tabs)
-
-
-def carried(step: seqdocs.Step) -> str:
-    """The sentence saying which state a step starts from."""
-    state = f"$h_{step.index}$ = {vector_text(step['previous_hidden'])}"
-    if step.index == 0:
-        return f"Starts from the blank state {state}."
-    return f"Carries {state} from the step before."
-
-
-def _indent(text: str) -> str:
-    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)) + "\n"
 
 
 def build(out: Artifacts) -> None:
@@ -81,7 +61,7 @@ def build(out: Artifacts) -> None:
         points = torch.cat([start[None], hidden]).tolist()
         # Trajectory: each arrow is one step; hollow circles mark where the sum landed before the tanh.
         figure, axes = plt.subplots(figsize=(5.2, 4.5))
-        plane(axes, points + pre_activation.tolist(), square=True, margin=0.25)
+        plane(axes, points + pre_activation.tolist(), square=True, margin=0.25, labels=UNITS)
         for step in trace.steps:
             colour = token_colour(step.index)
             t = step.index + 1
@@ -105,8 +85,6 @@ def build(out: Artifacts) -> None:
         axes.plot([], [], "o", markerfacecolor="none", markeredgecolor=foreground(), label="sum before the tanh")
         axes.plot([], [], "o", color=foreground(), label="hidden state after it")
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=8.5)
-        axes.set_xlabel("unit 1")
-        axes.set_ylabel("unit 2")
         figure.tight_layout()
     alt = (
         "The RNN's two-number hidden state drawn as a point in the plane, moving once per token inside the dashed "

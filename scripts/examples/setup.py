@@ -6,14 +6,9 @@ import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
 from _figures import arrows_from_origin, plane, token_colour
-from _render import figure_style, tensor_table
+from _render import figure_style, subscript, tensor_table, vector_text
 
 import seqdocs
-
-
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as the page writes it in a sentence: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
 
 
 def build(out: Artifacts) -> None:
@@ -41,7 +36,7 @@ def build(out: Artifacts) -> None:
         "| token | " + " | ".join(f"`{token}`" for token in tokens) + " |\n"
         "| id | " + " | ".join(str(token_id) for token_id in ids) + " |\n",
     )
-    component_labels = [f"e{chr(0x2080 + index + 1)}" for index in range(embedding_size)]  # e₁, e₂
+    component_labels = [f"e{subscript(index + 1)}" for index in range(embedding_size)]  # e₁, e₂
     out.markdown(
         "embeddings",
         tensor_table(
@@ -93,7 +88,7 @@ def build(out: Artifacts) -> None:
     with figure_style():
         figure, axes = plt.subplots(figsize=(6.0, 2.7))
         vectors = setup.embeddings.tolist()
-        plane(axes, vectors, margin=0.3)
+        plane(axes, vectors, margin=0.3, labels=component_labels)
         left, right = axes.get_xlim()
         axes.set_xlim(left, right + 0.6)  # room for the labels beside the tips
         # a and b nearly share a direction: a's label goes below its tip and b's above; c's goes under its tip.
@@ -105,8 +100,6 @@ def build(out: Artifacts) -> None:
             [token_colour(index) for index in range(len(vocabulary))],
             label_offsets=offsets,
         )
-        axes.set_xlabel("e₁")
-        axes.set_ylabel("e₂")
         figure.tight_layout()
     def length(row: int) -> float:
         return float(setup.embeddings[row].norm())

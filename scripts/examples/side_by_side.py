@@ -4,22 +4,12 @@ import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
 from _figures import heatmap
-from _render import figure_style
+from _render import figure_style, subscript, vector_text
 
 import seqdocs
 
 LONG_SEQUENCE = "a b c a b c a b c a b c"
 """A longer sequence over the same tokens, to show which counts grow with the length and which do not."""
-
-
-def vector_text(vector: torch.Tensor) -> str:
-    """A vector as a sentence writes it: (0.3367, 0.1288)."""
-    return "(" + ", ".join(f"{float(value):.4f}" for value in vector) + ")"
-
-
-def subscript(number: int) -> str:
-    """3 -> ₃, for labels in figures, where a page's LaTeX does not reach."""
-    return "".join(chr(0x2080 + int(digit)) for digit in str(number))
 
 
 def shape_text(tensor: torch.Tensor) -> str:
