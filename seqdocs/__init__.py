@@ -17,6 +17,7 @@ from .attention import AttentionWeights, attention_trace, causal_mask, self_atte
 from .cost import (
     COST_MODELS,
     CostMeasurement,
+    PeakMemory,
     SavedMemory,
     Timing,
     Workload,
@@ -24,10 +25,24 @@ from .cost import (
     describe_machine,
     make_workload,
     measure_cost,
+    peak_memory,
     saved_memory,
     time_call,
 )
 from .errors import InputError, InputTypeError, show_token
+from .gradients import (
+    GRADIENT_MODELS,
+    JACOBIAN_NORMS,
+    GradientConfig,
+    GradientFlow,
+    check_gradient_flow,
+    final_state,
+    gradient_flow,
+    gradient_inputs,
+    gradient_norms,
+    init_gradient_weights,
+    input_jacobian,
+)
 from .gru import GRUWeights, gru_cell, gru_forward, gru_trace
 from .lstm import LSTMWeights, lstm_cell, lstm_forward, lstm_trace
 from .memory_task import (
@@ -99,6 +114,7 @@ __all__ = [
     "LSTMWeights",
     "MemoryConfig",
     "MemoryRun",
+    "PeakMemory",
     "RNNWeights",
     "SavedMemory",
     "Setup",
@@ -141,6 +157,7 @@ __all__ = [
     "recurrent_states",
     "rnn_cell",
     "rnn_forward",
+    "peak_memory",
     "rnn_trace",
     "saved_memory",
     "seed_generators",
@@ -159,4 +176,15 @@ __all__ = [
     "order_experiment",
     "permutation_gap",
     "sinusoidal_positional_encoding",
+    "GRADIENT_MODELS",
+    "JACOBIAN_NORMS",
+    "GradientConfig",
+    "GradientFlow",
+    "check_gradient_flow",
+    "final_state",
+    "gradient_flow",
+    "gradient_inputs",
+    "gradient_norms",
+    "init_gradient_weights",
+    "input_jacobian",
 ]

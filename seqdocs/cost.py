@@ -5,7 +5,7 @@ has finished, because it needs $h_{t-1}$. Its work grows like $T$, and so does i
 Self-attention compares every token with every token in one go: its work and its $T \times T$ weights grow
 like $T^2$, but it has no chain through time at all.
 
-Three things are measured here, each by a function that works on any model:
+Four things are measured here, each by a function that works on any model:
 
 - [time_call][seqdocs.time_call]: wall time, the median of several repeats after a warm-up, with the fastest
   and slowest (like `timeit`). Times change from run to run and machine to machine.
@@ -13,10 +13,14 @@ Three things are measured here, each by a function that works on any model:
   pass, counted exactly through `torch.autograd.graph.saved_tensors_hooks`. Each storage counts once, however
   many operations save it; the inputs and weights are left out, as they exist whether or not you train. The
   same code gives the same count on every run.
+- [peak_memory][seqdocs.peak_memory]: the most memory a call held at one time, found by replaying every
+  allocation and free that PyTorch's CPU allocator reported to the profiler. Everything the call makes counts
+  here, the tensors it frees on the way included; what existed before the call does not. Allocation sizes do
+  not depend on chance, so this too comes out the same on every run.
 - [dependent_steps][seqdocs.dependent_steps]: the longest chain of operations in the autograd graph, each of
   which needs the one before it: how many things must happen one after the other, however many cores you have.
 
-[measure_cost][seqdocs.measure_cost] runs all three on one model at one length, using the package's own
+[measure_cost][seqdocs.measure_cost] runs all four on one model at one length, using the package's own
 [rnn_forward][seqdocs.rnn_forward], [lstm_forward][seqdocs.lstm_forward], [gru_forward][seqdocs.gru_forward]
 and [self_attention][seqdocs.self_attention], or PyTorch's `nn.LSTM` as a reference (`"torch_lstm"`): a fused
 C++ loop over time, which autograd sees as a single operation.
@@ -32,6 +36,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
+from torch._C._profiler import _ExtraFields_Allocation
+from torch.profiler import ProfilerActivity
 
 from ._checks import check_size
 from .errors import InputError, InputTypeError
@@ -111,6 +117,31 @@ class SavedMemory:
 
 
 @dataclass(frozen=True)
+class PeakMemory:
+    """The memory a call allocated, at its highest and in all.
+
+    Attributes:
+        peak_bytes: The most bytes the call's own allocations held at one time: what it needs on top of the
+            memory that was in use before it started.
+        retained_bytes: The bytes still held when the call returned: tensors it stored somewhere, such as the
+            gradients it left in `.grad`. What it returns is dropped before the count ends, so it is not here.
+        allocated_bytes: Every byte the call allocated, however briefly it was held.
+        allocations: How many blocks of memory the call allocated.
+
+    Examples:
+        >>> import torch
+        >>> kept = []
+        >>> peak_memory(lambda: kept.append(torch.ones(1000).exp()))  # ones, then exp of it: both at once
+        PeakMemory(peak_bytes=8000, retained_bytes=4000, allocated_bytes=8000, allocations=2)
+    """
+
+    peak_bytes: int
+    retained_bytes: int
+    allocated_bytes: int
+    allocations: int
+
+
+@dataclass(frozen=True)
 class Workload:
     """One model ready to read one batch of random sequences, with its weights set to require gradients.
 
@@ -161,6 +192,10 @@ class CostMeasurement:
         forward_backward: Wall time of a forward pass that records for autograd plus the backward pass that
             finds the gradient of every weight.
         saved: What the forward pass keeps for the backward pass (see [saved_memory][seqdocs.saved_memory]).
+        forward_peak: The most memory the forward pass alone held at one time, with autograd off (see
+            [peak_memory][seqdocs.peak_memory]).
+        forward_backward_peak: The most memory a forward pass recorded for autograd and the backward pass
+            after it held at one time, the gradients they leave included.
         dependent_steps: The longest chain of operations that must run one after the other (see
             [dependent_steps][seqdocs.dependent_steps]).
         threads: How many threads torch used while timing.
@@ -178,6 +213,8 @@ class CostMeasurement:
     forward: Timing
     forward_backward: Timing
     saved: SavedMemory
+    forward_peak: PeakMemory
+    forward_backward_peak: PeakMemory
     dependent_steps: int
     threads: int
 
@@ -290,6 +327,73 @@ def _count_saved(function: Callable[[], object], not_counted: Iterable[torch.Ten
         total_bytes=sum(sizes.values()), largest_bytes=max(sizes.values(), default=0), storages=len(sizes)
     )
     return memory, output
+
+
+_ALL_ACTIVITIES = (ProfilerActivity.CPU, ProfilerActivity.CUDA, ProfilerActivity.XPU)
+# Turning off the record of every operation (below) must name all three: torch warns about GPU traces
+# otherwise, even on a machine with no GPU.
+
+
+def peak_memory(function: Callable[[], object]) -> PeakMemory:
+    """Run a call once and find the most memory it held at one time.
+
+    With `profile_memory=True`, PyTorch's profiler hears from the CPU allocator every time a block of memory is
+    handed out or given back, with its address and size. Replaying those reports in order gives the bytes the
+    call held after each one; the largest of these is the peak. Frees of blocks the call did not allocate
+    (a `.grad` left from before, say) are ignored, so the memory in use before the call is not counted
+    either way. Allocation sizes depend only on the code and the shapes, so the same call gives the same peak
+    on every run.
+
+    Only PyTorch's own CPU allocator is seen: memory taken outside it (a matrix-multiply library's scratch
+    space, Python's own objects) is not counted, and neither is a GPU's.
+
+    Args:
+        function: What to measure, called once with no arguments, on this thread. Its return value is
+            dropped inside the measurement.
+
+    Returns:
+        The peak, what was still held at the end, and the bytes and number of all the allocations.
+
+    Raises:
+        InputTypeError: If `function` cannot be called.
+        InputError: If a PyTorch profiler is already running: the two would share one record.
+
+    Examples:
+        >>> import torch
+        >>> def make_and_drop():
+        ...     first = torch.ones(1000)  # 4,000 bytes
+        ...     del first
+        ...     second = torch.ones(2000)  # 8,000 bytes, after the first is freed
+        ...     return second
+        >>> peak_memory(make_and_drop).peak_bytes  # never both at once
+        8000
+    """
+    _check_callable("function", function)
+    if torch.autograd._profiler_enabled():
+        raise InputError("a PyTorch profiler is already running: call peak_memory outside its `with` block")
+    # torch.autograd.profiler is the profiler underneath torch.profiler, without the latter's import of the
+    # compiler on first use (over a second on a small machine).
+    with torch.autograd.profiler.profile(use_cpu=True, profile_memory=True) as profiler:
+        # Only the allocations are wanted; recording every operation as well would make the call slower.
+        profiler.toggle_collection_dynamic(False, _ALL_ACTIVITIES)
+        function()
+
+    # With operations turned off, the record is the allocator's reports alone, in the order they were made.
+    records = [event.extra_fields for event in profiler.kineto_results.experimental_event_tree()]
+    reports = [(record.ptr, record.alloc_size) for record in records if type(record) is _ExtraFields_Allocation]
+
+    held: dict[int, int] = {}  # address -> bytes, for each block the call allocated and has not freed yet
+    current = peak = allocated = allocations = 0
+    for address, size in reports:  # size > 0: an allocation; size < 0: a free
+        if size > 0:
+            held[address] = size
+            current += size
+            allocated += size
+            allocations += 1
+            peak = max(peak, current)
+        elif address in held:  # not for a block from before the call, which was never counted
+            current -= held.pop(address)
+    return PeakMemory(peak_bytes=peak, retained_bytes=current, allocated_bytes=allocated, allocations=allocations)
 
 
 def dependent_steps(output: torch.Tensor) -> int:
@@ -421,11 +525,12 @@ def measure_cost(
     threads: int = 1,
     seed: int = 0,
 ) -> CostMeasurement:
-    """Measure one model reading a batch of sequences: its times, its memory for backward, its dependent steps.
+    """Measure one model reading a batch of sequences: its times, its memory, its dependent steps.
 
     Everything runs on `threads` threads: one by default, so that a parallel step gets no help from extra cores
     and the times depend less on the machine (and on what else it is running). The previous setting is
-    restored afterwards.
+    restored afterwards. The peaks are measured once each, before the timed calls: they come out the same
+    every time.
 
     Args:
         model: One of [COST_MODELS][seqdocs.COST_MODELS].
@@ -441,7 +546,7 @@ def measure_cost(
         The measurement.
 
     Raises:
-        InputError: If the model is unknown or a number is out of range.
+        InputError: If the model is unknown, a number is out of range, or a PyTorch profiler is running.
         InputTypeError: If a number is not a whole number.
 
     Examples:
@@ -459,7 +564,9 @@ def measure_cost(
     try:
         saved, output = _count_saved(workload.forward, workload.leaves)
         steps = dependent_steps(output)
-        del output  # free the graph before timing
+        del output  # free the graph before measuring the peaks and timing
+        forward_peak = peak_memory(workload.run_forward)
+        forward_backward_peak = peak_memory(workload.run_forward_backward)
         forward = time_call(workload.run_forward, repeats=repeats, warmup=warmup)
         forward_backward = time_call(workload.run_forward_backward, repeats=repeats, warmup=warmup)
     finally:
@@ -472,6 +579,8 @@ def measure_cost(
         forward=forward,
         forward_backward=forward_backward,
         saved=saved,
+        forward_peak=forward_peak,
+        forward_backward_peak=forward_backward_peak,
         dependent_steps=steps,
         threads=threads,
     )

@@ -1,4 +1,4 @@
-"""The cost measures: saved bytes match a count by hand, grow with the right power of T, and bad input fails clearly."""
+"""Cost measures: saved and peak bytes match counts by hand and grow with the right power of T; bad input fails."""
 
 import pytest
 import torch
@@ -65,6 +65,74 @@ def test_attention_saves_memory_quadratic_in_length():
     assert 3.5 < saved_bytes("attention", 512) / saved_bytes("attention", 256) <= 4.0
 
 
+ALIGNMENT = 64
+"""Slack allowed per block for an allocator that rounds sizes up (PyTorch's CPU allocator aligns blocks to 64 bytes)."""
+
+
+def test_peak_of_a_tensor_freed_before_the_next_is_made_is_the_larger_one():
+    def make_and_drop():
+        first = torch.ones(1000)  # 1,000 float32 numbers: 4,000 bytes
+        del first
+        return torch.ones(2000)  # 8,000 bytes, made after the first is freed
+
+    peak = seqdocs.peak_memory(make_and_drop)
+    # By hand: 4,000 bytes held, then none, then 8,000: never both at once. The result is dropped by
+    # peak_memory before the profiler stops, so nothing is left.
+    assert 8000 <= peak.peak_bytes < 8000 + ALIGNMENT
+    assert 12000 <= peak.allocated_bytes < 12000 + 2 * ALIGNMENT
+    assert (peak.allocations, peak.retained_bytes) == (2, 0)
+
+
+def test_peak_of_two_tensors_held_together_is_their_sum():
+    kept = []
+
+    def make_both():
+        kept.append(torch.ones(1000))  # 4,000 bytes, still held when the next is made
+        kept.append(torch.ones(2000))  # 8,000 bytes
+
+    peak = seqdocs.peak_memory(make_both)
+    assert 12000 <= peak.peak_bytes < 12000 + 2 * ALIGNMENT
+    assert peak.retained_bytes == peak.peak_bytes  # both are still held by `kept` when the call returns
+
+
+def test_memory_from_before_the_call_neither_counts_nor_lowers_the_peak():
+    kept = [torch.zeros(5000)]  # 20,000 bytes allocated outside any measurement
+    assert seqdocs.peak_memory(lambda: kept.append(torch.ones(1000))).peak_bytes >= 4000
+    # Freeing both earlier tensors (one of them allocated while the profiler watched the last call) must not
+    # be subtracted: the call's own 2,000 floats are 8,000 bytes at their peak.
+    peak = seqdocs.peak_memory(lambda: (kept.clear(), torch.ones(2000)))
+    assert 8000 <= peak.peak_bytes < 8000 + ALIGNMENT
+
+
+def test_rnn_forward_holds_every_hidden_state_twice_at_its_peak():
+    # By hand: rnn_forward keeps each step's (B, H) hidden state in a list and stacks the list into the
+    # (B, T, H) output. At that moment both exist: 2 T B H float32 numbers. Every earlier moment holds less
+    # (the list so far and a few (B, H) temporaries), and nothing else grows with T.
+    batch, length, hidden = 3, 12, 5
+    workload = make_workload("rnn", length, batch=batch, width=hidden)
+    assert seqdocs.peak_memory(workload.run_forward).peak_bytes == 2 * length * batch * hidden * FLOAT32_BYTES
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "torch_lstm"])
+def test_recurrent_peaks_grow_linearly_and_attention_quadratically(model):
+    # Width 2, so that the tensors that grow with T are what decide the peak even at these short lengths.
+    def peaks(name: str, call: str) -> list[int]:
+        workloads = [make_workload(name, length, batch=1, width=2) for length in (5, 6, 7, 8)]
+        return [seqdocs.peak_memory(getattr(workload, call)).peak_bytes for workload in workloads]
+
+    for call in ("run_forward", "run_forward_backward"):
+        first, second, third, fourth = peaks(model, call)
+        assert second - first == third - second == fourth - third > 0
+        first, second, third, fourth = peaks("attention", call)
+        assert third - 2 * second + first == fourth - 2 * third + second > 0
+
+
+def test_peak_memory_is_the_same_on_every_run():
+    workload = make_workload("lstm", 9, batch=2, width=3)
+    for call in (workload.run_forward, workload.run_forward_backward):
+        assert seqdocs.peak_memory(call) == seqdocs.peak_memory(call)
+
+
 def test_recurrent_chains_grow_with_length_and_attention_does_not():
     def steps(model: str, length: int) -> int:
         return seqdocs.dependent_steps(make_workload(model, length, width=2).forward())
@@ -103,6 +171,9 @@ def test_measure_cost_fills_every_field():
     assert (cost.model, cost.length, cost.batch, cost.width, cost.threads) == ("gru", 3, 1, 2, 1)
     assert cost.forward.repeats == cost.forward_backward.repeats == 2
     assert cost.saved.total_bytes == saved_bytes("gru", 3)
+    workload = make_workload("gru", 3, batch=1, width=2)
+    assert cost.forward_peak == seqdocs.peak_memory(workload.run_forward)
+    assert cost.forward_backward_peak == seqdocs.peak_memory(workload.run_forward_backward)
 
 
 def test_measure_cost_restores_the_thread_count():
@@ -129,8 +200,15 @@ def test_machine_description_names_torch():
         (lambda: seqdocs.Timing.from_seconds([]), seqdocs.InputError, "no times to summarise"),
         (lambda: seqdocs.saved_memory(lambda: None, not_counted=[1.0]), seqdocs.InputTypeError, "must hold tensors"),
         (lambda: seqdocs.dependent_steps([1.0]), seqdocs.InputTypeError, "must be a torch.Tensor"),
+        (lambda: seqdocs.peak_memory(torch.ones(3)), seqdocs.InputTypeError, "must be a function"),
     ],
 )
 def test_bad_input_raises_a_clear_error(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_peak_memory_inside_another_profiler_raises_a_clear_error():
+    with torch.autograd.profiler.profile(profile_memory=True):
+        with pytest.raises(seqdocs.InputError, match="profiler is already running"):
+            seqdocs.peak_memory(lambda: torch.ones(3))

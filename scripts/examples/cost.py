@@ -1,4 +1,4 @@
-"""The cost page: wall time, memory kept for backward and dependent steps of each model as T doubles to 1024.
+"""The cost page: wall time, memory (kept for backward, and at its peak) and dependent steps as T doubles to 1024.
 
 Every setting is fixed here before anything runs. Wall times change from run to run (NONDETERMINISTIC); the
 memory and step counts are exact and come out the same on every run. Every sentence that states a result is
@@ -27,7 +27,7 @@ BATCH = 4
 WIDTH = 64
 """E = H = D: input, hidden state, query, key and value all have this size."""
 REPEATS = 3
-"""Timed calls per measurement: the build's budget for this page is about ten seconds of one core."""
+"""Timed calls per measurement: the build's budget for this page is about fourteen seconds of one core."""
 THREADS = 1
 SEED = 0
 
@@ -62,10 +62,19 @@ def measure_all() -> dict[tuple[str, int], seqdocs.CostMeasurement]:
         for length in LENGTHS
         for model in seqdocs.COST_MODELS
     }
-    # One untimed run of each model first, forward and backward, so no timed run pays a first call's costs.
-    for model in seqdocs.COST_MODELS:
-        workloads[model, LENGTHS[0]].run_forward()
-        workloads[model, LENGTHS[0]].run_forward_backward()
+    # The counts come out the same every time, so each is taken once, before the timed rounds: the profiler
+    # that finds the peaks slows the calls it watches. Those runs also pay every first call's costs, so no
+    # timed run does.
+    counts = {}
+    for key, workload in workloads.items():
+        outputs = []  # one forward pass serves two counts: saved_memory runs it, dependent_steps walks its graph
+        saved = seqdocs.saved_memory(lambda: outputs.append(workload.forward()), not_counted=workload.leaves)
+        counts[key] = {
+            "saved": saved,
+            "dependent_steps": seqdocs.dependent_steps(outputs.pop()),
+            "forward_peak": seqdocs.peak_memory(workload.run_forward),
+            "forward_backward_peak": seqdocs.peak_memory(workload.run_forward_backward),
+        }
     # Rounds: each round times every model at every length once. A slow spell of the shared machine then
     # lands on one round of many lengths, where the median discards it, not on every repeat of one length.
     seconds = {(key, field): [] for key in workloads for field in ("forward", "forward_backward")}
@@ -82,9 +91,8 @@ def measure_all() -> dict[tuple[str, int], seqdocs.CostMeasurement]:
             width=WIDTH,
             forward=seqdocs.Timing.from_seconds(seconds[key, "forward"]),
             forward_backward=seqdocs.Timing.from_seconds(seconds[key, "forward_backward"]),
-            saved=seqdocs.saved_memory(workload.forward, not_counted=workload.leaves),
-            dependent_steps=seqdocs.dependent_steps(workload.forward()),
             threads=torch.get_num_threads(),
+            **counts[key],
         )
     return costs
 
@@ -159,6 +167,22 @@ def comparison_table(costs: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def peak_comparison_table(costs: dict) -> str:
+    """Self-attention against each other model: where its peak memory was below theirs and where above."""
+
+    def peak(field: str):
+        return lambda model, length: getattr(costs[model, length], field).peak_bytes
+
+    lines = [
+        "| self-attention against | peak memory, forward | peak memory, forward + backward |",
+        "| :--- | :--- | :--- |",
+    ]
+    for model in (*RECURRENT, "torch_lstm"):
+        cells = [comparison(peak(field), model, "less", "more") for field in ("forward_peak", "forward_backward_peak")]
+        lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def times_sentence(costs: dict, length: int, field: str) -> str:
     parts = [
         f"{SHORT[model]}'s {milliseconds(getattr(costs[model, length], field).median)} ms"
@@ -168,14 +192,31 @@ def times_sentence(costs: dict, length: int, field: str) -> str:
     return f"self-attention took {attention} ms, " + name_list(parts)
 
 
+def peak_sentence(costs: dict, length: int) -> str:
+    """How self-attention's peak for forward + backward compared with each other model's at one length."""
+    attention = costs["attention", length].forward_backward_peak.peak_bytes
+    below, above = [], []
+    for model in (*RECURRENT, "torch_lstm"):
+        other = costs[model, length].forward_backward_peak.peak_bytes
+        (below if attention < other else above).append(f"{SHORT[model]}'s {size(other)}")
+    parts = []
+    if below:
+        parts.append("below " + name_list(below))
+    if above:
+        parts.append("above " + name_list(above))
+    return f"self-attention's forward and backward passes peaked at {size(attention)}, " + ", and ".join(parts)
+
+
 def settings_table(machine: dict[str, str]) -> str:
     rows = [
         ("Sequence lengths T", ", ".join(f"{length:,}" for length in LENGTHS), "doubling"),
         ("Batch B", str(BATCH), "sequences read at once"),
         ("Width E = H = D", str(WIDTH), "inputs, hidden states, queries, keys and values"),
         ("Inputs", "standard normal, seed " + str(SEED), "fixed data: gradients are taken for the weights only"),
-        ("Timed runs", f"{REPEATS} of each", "in rounds, each timing every model at every length once, after one "
-         "untimed run of each model; the plots show the median, with bars from the fastest to the slowest"),
+        ("Peak memory", "1 run of each", "untimed, with PyTorch's profiler recording every allocation and free; "
+         "the same bytes come out on every run"),
+        ("Timed runs", f"{REPEATS} of each", "in rounds, each timing every model at every length once, after the "
+         "untimed runs; the plots show the median, with bars from the fastest to the slowest"),
         ("Forward", "autograd off", "as when the model is only used"),
         ("Forward + backward", "autograd on", "`output.sum().backward()` finds every weight's gradient, as a "
          "training step does before the optimizer"),
@@ -207,6 +248,19 @@ def memory_table(costs: dict) -> str:
     for length in LENGTHS:
         saved = [costs[model, length].saved for model in seqdocs.COST_MODELS]
         cells = [f"{size(one.total_bytes)}<br><small>largest {size(one.largest_bytes)}</small>" for one in saved]
+        lines.append(f"| {length:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def peak_table(costs: dict) -> str:
+    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in seqdocs.COST_MODELS) + " |"
+    lines = [header, "| ---: | " + " | ".join("---:" for _ in seqdocs.COST_MODELS) + " |"]
+    for length in LENGTHS:
+        cells = [
+            f"{size(costs[model, length].forward_backward_peak.peak_bytes)}"
+            f"<br><small>forward {size(costs[model, length].forward_peak.peak_bytes)}</small>"
+            for model in seqdocs.COST_MODELS
+        ]
         lines.append(f"| {length:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -259,7 +313,9 @@ def slope_guides(axes, end_value: float) -> None:
                       color=foreground(), fontsize=9, ha="right", va="center")
 
 
-def plot_models(axes, costs: dict, models, value, spread=None, *, overlapping: bool = False) -> None:
+def plot_models(
+    axes, costs: dict, models, value, spread=None, *, overlapping: bool = False, on_top: tuple[str, ...] = ("lstm",)
+) -> None:
     for model in models:
         values = [value(costs[model, length]) for length in LENGTHS]
         reference = model == "torch_lstm"
@@ -267,7 +323,7 @@ def plot_models(axes, costs: dict, models, value, spread=None, *, overlapping: b
         style = {
             "color": colour, "marker": MARKERS[model], "markersize": MARKER_SIZES.get(model, 5) if overlapping else 5,
             "linewidth": 1.6, "linestyle": (0, (3, 1, 1, 1)) if reference else "solid", "label": LABELS[model],
-            "markerfacecolor": "none" if reference else colour, "zorder": 4 if model == "lstm" else 3,
+            "markerfacecolor": "none" if reference else colour, "zorder": 4 if model in on_top else 3,
         }
         if spread is None:
             axes.plot(LENGTHS, values, **style)
@@ -349,6 +405,45 @@ def memory_figure(out: Artifacts, costs: dict) -> None:
     out.figure("memory", figure, alt=alt)
 
 
+def peak_figure(out: Artifacts, costs: dict) -> None:
+    fields = ("forward_peak", "forward_backward_peak")
+    with figure_style():
+        figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.4), sharey=True)
+        for axes, field, title in zip(panels, fields, ("forward, autograd off", "forward + backward")):
+            # With autograd off the RNN and the GRU peak at the same bytes: the RNN's circles go on top of the
+            # GRU's bigger diamonds, the LSTM's squares on top of both.
+            plot_models(axes, costs, seqdocs.COST_MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes,
+                        overlapping=True, on_top=("lstm", "rnn"))
+            log_axes(axes, "peak bytes held at once" if field == "forward_peak" else "", byte_label, in_bytes=True)
+            axes.yaxis.set_tick_params(labelleft=True)
+            axes.set_title(title, fontsize=10)
+            longest = LENGTHS[-1]
+            slope_guides(axes, min(getattr(costs[model, longest], field).peak_bytes
+                                   for model in seqdocs.COST_MODELS) / 8)
+        handles, labels = panels[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
+        figure.tight_layout(rect=(0, 0.12, 1, 1))
+
+    def describe(field: str) -> str:
+        return " ".join(
+            f"{NAMES[model]}: {size(getattr(costs[model, LENGTHS[0]], field).peak_bytes)} at T = {LENGTHS[0]}, "
+            f"{size(getattr(costs[model, LENGTHS[-1]], field).peak_bytes)} at T = {LENGTHS[-1]:,}."
+            for model in seqdocs.COST_MODELS
+        )
+
+    alt = (
+        "Two log-log plots of the most memory held at one time against sequence length T, one line per model, "
+        "with two dashed guide lines rising like T and like T squared. Left, the forward pass with autograd off: "
+        + describe("forward_peak") + " Right, the forward pass and the backward pass: "
+        + describe("forward_backward_peak")
+    )
+    rnn_is_gru = all(costs["rnn", length].forward_peak.peak_bytes == costs["gru", length].forward_peak.peak_bytes
+                     for length in LENGTHS)
+    caption = "With autograd off the RNN and the GRU peak at the same bytes at every length: their lines coincide." \
+        if rnn_is_gru else None
+    out.figure("peak", figure, alt=alt, caption=caption)
+
+
 def steps_figure(out: Artifacts, costs: dict) -> None:
     with figure_style():
         figure, axes = plt.subplots(figsize=(7.2, 3.8))
@@ -378,6 +473,8 @@ def build(out: Artifacts) -> None:
     out.markdown("time_forward", time_table(costs, "forward"))
     out.markdown("time_forward_backward", time_table(costs, "forward_backward"))
     out.markdown("memory_table", memory_table(costs))
+    out.markdown("peak_table", peak_table(costs))
+    out.markdown("peak_comparisons", peak_comparison_table(costs))
     out.markdown("steps_table", steps_table(costs))
     out.markdown("comparisons", comparison_table(costs))
     out.json(
@@ -390,6 +487,7 @@ def build(out: Artifacts) -> None:
                     "model": cost.model, "length": cost.length,
                     "forward_seconds": vars(cost.forward), "forward_backward_seconds": vars(cost.forward_backward),
                     "saved": vars(cost.saved), "dependent_steps": cost.dependent_steps,
+                    "forward_peak": vars(cost.forward_peak), "forward_backward_peak": vars(cost.forward_backward_peak),
                 }
                 for cost in costs.values()
             ],
@@ -426,6 +524,56 @@ def build(out: Artifacts) -> None:
     out.value("attention_weights_formula", f"{BATCH} × {longest:,} × {longest:,} × 4 bytes")
     out.value("hidden_state_bytes", f"{BATCH * WIDTH * 4:,}")
 
+    # Peak memory: exact bytes, from the allocator's reports.
+    state_bytes = BATCH * longest * WIDTH * 4  # all T hidden states of the batch, float32
+    for field in ("forward_peak", "forward_backward_peak"):
+        for model in seqdocs.COST_MODELS:
+            peak = getattr(costs[model, longest], field).peak_bytes
+            out.value(f"{field}_{model}", size(peak))
+            growth = peak / getattr(costs[model, half], field).peak_bytes
+            out.value(f"{field}_growth_{model}", f"{growth:.2f}")
+            out.value(f"{field}_retained_{model}", size(getattr(costs[model, longest], field).retained_bytes))
+        attention = getattr(costs["attention", longest], field).peak_bytes
+        for model in (*RECURRENT, "torch_lstm"):
+            out.value(f"{field}_ratio_{model}", f"{attention / getattr(costs[model, longest], field).peak_bytes:.1f}")
+        growths = [getattr(costs[model, longest], field).peak_bytes / getattr(costs[model, half], field).peak_bytes
+                   for model in RECURRENT]
+        low, high = f"{min(growths):.2f}", f"{max(growths):.2f}"
+        out.value(f"{field}_growth_recurrent", low if low == high else f"{low} to {high}")
+    for model in RECURRENT:
+        out.value(f"{model}_forward_peak_states", f"{costs[model, longest].forward_peak.peak_bytes / state_bytes:.2f}")
+        out.value(f"{model}_forward_backward_peak_states",
+                  f"{costs[model, longest].forward_backward_peak.peak_bytes / state_bytes:.2f}")
+    out.value("state_bytes", size(state_bytes))
+    out.value("attention_matrix", size(BATCH * longest * longest * 4))
+    out.value("attention_peak_matrices",
+              f"{costs['attention', longest].forward_peak.peak_bytes / (BATCH * longest * longest * 4):.2f}")
+    out.value("peak_shortest", peak_sentence(costs, shortest))
+    out.value("allocated_lstm", size(costs["lstm", longest].forward_backward_peak.allocated_bytes))
+    out.value("allocations_lstm", f"{costs['lstm', longest].forward_backward_peak.allocations:,}")
+    # The LSTM's peak for a training step at short lengths as a + b T, from the two shortest lengths.
+    second = LENGTHS[1]
+    lstm_peaks = [costs["lstm", length].forward_backward_peak.peak_bytes for length in (shortest, second)]
+    per_token = (lstm_peaks[1] - lstm_peaks[0]) / (second - shortest)
+    out.value("second", f"{second:,}")
+    out.value("lstm_peak_per_token", f"{per_token:,.0f}")
+    out.value("lstm_peak_fixed", size(lstm_peaks[0] - per_token * shortest))
+    below_at_shortest = [
+        SHORT[model] for model in (*RECURRENT, "torch_lstm")
+        if costs["attention", shortest].forward_backward_peak.peak_bytes
+        < costs[model, shortest].forward_backward_peak.peak_bytes
+    ]
+    out.value(
+        "peak_short_story",
+        f"But at T = {shortest} self-attention's peak was below the "
+        f"{'peak' if len(below_at_shortest) == 1 else 'peaks'} of {name_list(below_at_shortest)}: at short lengths "
+        "the part of a peak that does not grow with T decides"
+        if below_at_shortest
+        else "Its peak was above every recurrent model's at every length measured",
+    )
+    fused, ours = (costs[model, longest].forward_backward_peak.peak_bytes for model in ("torch_lstm", "lstm"))
+    out.value("torch_lstm_peak_word", "above" if fused > ours else "below")
+
     # Wall time: these change on every run, so every sentence about them is built here.
     out.value("forward_shortest", times_sentence(costs, shortest, "forward"))
     out.value("forward_longest", times_sentence(costs, longest, "forward"))
@@ -456,6 +604,7 @@ def build(out: Artifacts) -> None:
 
     steps_figure(out, costs)
     memory_figure(out, costs)
+    peak_figure(out, costs)
     time_figure(out, costs)
     out.provenance(SEED)
 
