@@ -28,11 +28,13 @@ C++ loop over time, which autograd sees as a single operation.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import sys
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -334,6 +336,27 @@ _ALL_ACTIVITIES = (ProfilerActivity.CPU, ProfilerActivity.CUDA, ProfilerActivity
 # otherwise, even on a machine with no GPU.
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send what C++ code writes to the process's stderr to /dev/null, for the length of the block.
+
+    The profiler's C++ side (Kineto) prints a "profiler_start" and a "profiler_stop" line to stderr each time it
+    starts and stops, whatever its log level; a reader running the cost page's snippet would see two such lines
+    for every measurement. Only the profiler's start and stop run inside this block, never the measured call,
+    so no error of the reader's own code is hidden.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def peak_memory(function: Callable[[], object]) -> PeakMemory:
     """Run a call once and find the most memory it held at one time.
 
@@ -373,10 +396,16 @@ def peak_memory(function: Callable[[], object]) -> PeakMemory:
         raise InputError("a PyTorch profiler is already running: call peak_memory outside its `with` block")
     # torch.autograd.profiler is the profiler underneath torch.profiler, without the latter's import of the
     # compiler on first use (over a second on a small machine).
-    with torch.autograd.profiler.profile(use_cpu=True, profile_memory=True) as profiler:
+    profiler = torch.autograd.profiler.profile(use_cpu=True, profile_memory=True)
+    with _native_stderr_silenced():
+        profiler.__enter__()
+    try:
         # Only the allocations are wanted; recording every operation as well would make the call slower.
         profiler.toggle_collection_dynamic(False, _ALL_ACTIVITIES)
         function()
+    finally:
+        with _native_stderr_silenced():
+            profiler.__exit__(None, None, None)
 
     # With operations turned off, the record is the allocator's reports alone, in the order they were made.
     records = [event.extra_fields for event in profiler.kineto_results.experimental_event_tree()]

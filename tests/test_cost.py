@@ -1,5 +1,8 @@
 """Cost measures: saved and peak bytes match counts by hand and grow with the right power of T; bad input fails."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -212,3 +215,12 @@ def test_peak_memory_inside_another_profiler_raises_a_clear_error():
     with torch.autograd.profiler.profile(profile_memory=True):
         with pytest.raises(seqdocs.InputError, match="profiler is already running"):
             seqdocs.peak_memory(lambda: torch.ones(3))
+
+
+def test_peak_memory_prints_nothing_to_stderr():
+    # PyTorch's profiler prints a line on every start and stop from C++; a reader of the cost page runs
+    # peak_memory in a snippet and must see only what the snippet prints.
+    code = "import seqdocs, torch; print(seqdocs.peak_memory(lambda: torch.ones(1000)).peak_bytes)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr == ""
+    assert int(result.stdout) >= 4000
