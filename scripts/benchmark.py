@@ -227,7 +227,7 @@ def page_weights(base: str, pages: list[tuple[str, str]]) -> dict[str, dict]:
         for source, path in pages:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             responses = []
-            context.on("response", responses.append)
+            context.on("response", lambda response, seen=responses: seen.append(response))
             page = context.new_page()
             page.goto(base + path, wait_until="networkidle")
             # Lazy images load only near the viewport: scroll through the page so each one is requested.
