@@ -11,7 +11,9 @@ What it measures, each against a target:
    timed); `PYTHONPATH` points at the clone, so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
 2. No-op rebuild: build the same clone again, with nothing changed. Target ≤ 3 s.
 3. Lighthouse 12 (`npx --yes lighthouse@12`, mobile, its default) on every page of the nav, served from the
-   clone's `site/` on 127.0.0.1: performance ≥ 0.98 and accessibility = 1.00.
+   clone's `site/` on 127.0.0.1 by `scripts/serve_site.py`, which compresses text as a static host does:
+   performance ≥ 0.98 (the median of `--lighthouse-runs` runs, 3 by default)
+   and accessibility = 1.00 (in every run).
 4. Page weight: every page is opened in headless Chromium through Playwright, scrolled to the bottom so that
    lazy images load, and the bodies of the responses it received are added up: the HTML, CSS, JavaScript,
    images and fonts it is made of, as they cross the network. Target ≤ 400 KiB per page. Also reported: the
@@ -33,8 +35,10 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +61,11 @@ NOOP_BUILD_SECONDS = 3.0
 PERFORMANCE_SCORE = 0.98
 ACCESSIBILITY_SCORE = 1.0
 PAGE_BYTES = 400 * 1024
+PAST_THE_TOY = ("word_order", "gradients", "memory", "cost")
+"""The examples and snippets of the chapters past the toy, which share a budget of their own."""
+PAST_THE_TOY_SECONDS = 60.0
+UNIT_TIME = re.compile(r"((?:example|snippet|notebook) [\w-]+) ([\d.]+) s")
+"""One unit's time in the artifact build's summary, e.g. "example memory 21.5 s"."""
 ASSET_TYPES = {"document", "stylesheet", "script", "image", "font", "media"}
 """What counts towards a page's weight: HTML, CSS, JavaScript, images, fonts; not data fetched by scripts."""
 
@@ -288,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="build a git clone of the last commit (default) or the files git would commit")
     parser.add_argument("--repo", type=Path, default=ROOT, help="the project to measure (default: this one)")
     parser.add_argument("--skip-lighthouse", action="store_true", help="do not run Lighthouse")
+    parser.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page; the median is judged")
     parser.add_argument("--skip-weight", action="store_true", help="do not measure page weight")
     parser.add_argument("--keep", action="store_true", help="keep the temporary build folder and print its path")
     arguments = parser.parse_args(argv)
@@ -316,6 +326,20 @@ def main(argv: list[str] | None = None) -> int:
             results.append(Result(name, wall, f"≤ {limit:g} s", ok and wall <= limit,
                                   f"{wall:.1f} s (CPU {cpu:.1f} s)" + ("" if ok else ", BUILD FAILED"),
                                   {"cpu_seconds": cpu, "returncode": process.returncode, "artifacts": artifacts}))
+            if name.startswith("cold") and ok:
+                # Issue budget: the chapters past the toy may add at most a minute of CPU to a cold build. Each unit
+                # runs single-threaded in its own process, so its time in the summary is its CPU time.
+                spent = {
+                    unit: float(seconds)
+                    for line in artifacts
+                    for unit, seconds in UNIT_TIME.findall(line)
+                    if unit.split()[-1] in PAST_THE_TOY
+                }
+                chapters = sum(spent.values())
+                results.append(Result("chapters past the toy (cold, CPU)", chapters, f"≤ {PAST_THE_TOY_SECONDS:g} s",
+                                      chapters <= PAST_THE_TOY_SECONDS, f"{chapters:.1f} s", spent))
+                rest = cpu - chapters
+                results.append(Result("the rest of the site (cold, CPU)", rest, "reported", True, f"{rest:.1f} s"))
             if not ok:
                 # mkdocs --strict writes the whole site before it aborts on warnings: measure the rest anyway.
                 status = 2
@@ -331,17 +355,27 @@ def main(argv: list[str] | None = None) -> int:
             with serve(project / "site") as base:
                 if not arguments.skip_lighthouse:
                     for source, path in pages:
-                        found = lighthouse(base + path, folder / f"lighthouse-{len(results)}.json")
-                        if "error" in found:
-                            results.append(Result(f"{source}: Lighthouse", None, "runs", False, "error", found))
+                        # Lighthouse's performance score moves by several hundredths from one run to the next
+                        # on a small machine: each page is measured several times and judged by the median.
+                        runs = [
+                            lighthouse(base + path, folder / f"lighthouse-{len(results)}-{run}.json")
+                            for run in range(arguments.lighthouse_runs)
+                        ]
+                        errors = [found for found in runs if "error" in found]
+                        if errors:
+                            results.append(Result(f"{source}: Lighthouse", None, "runs", False, "error", errors[0]))
                             continue
+                        scores = sorted(found["performance"] for found in runs)
+                        performance = statistics.median(scores)
+                        accessibility = min(found["accessibility"] for found in runs)
                         results.append(Result(
-                            f"{source}: performance", found["performance"], f"≥ {PERFORMANCE_SCORE:.2f}",
-                            found["performance"] >= PERFORMANCE_SCORE, f"{found['performance']:.2f}", found,
+                            f"{source}: performance", performance, f"≥ {PERFORMANCE_SCORE:.2f}",
+                            performance >= PERFORMANCE_SCORE,
+                            f"{performance:.2f} (runs {', '.join(f'{score:.2f}' for score in scores)})", {"runs": runs},
                         ))
                         results.append(Result(
-                            f"{source}: accessibility", found["accessibility"], f"= {ACCESSIBILITY_SCORE:.2f}",
-                            found["accessibility"] >= ACCESSIBILITY_SCORE, f"{found['accessibility']:.2f}",
+                            f"{source}: accessibility", accessibility, f"= {ACCESSIBILITY_SCORE:.2f}",
+                            accessibility >= ACCESSIBILITY_SCORE, f"{accessibility:.2f} (lowest of the runs)",
                         ))
                 if not arguments.skip_weight:
                     for source, weight in page_weights(base, pages).items():
