@@ -14,6 +14,7 @@ Left out, on purpose:
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -175,13 +176,38 @@ def check_examples(page: Path, label: str, tmp_path: Path) -> list[str]:
     return problems
 
 
+def check_notebook(page: Path, label: str, workdir: Path) -> list[str]:
+    """Run the code cells of the notebook offered for download next to `page`, in order, as one program.
+
+    Whatever the executed notebook's cells printed (their stream outputs) must be printed again.
+    """
+    notebooks = sorted(page.parent.glob("*.ipynb"))
+    if not notebooks:
+        return [f"{label}: no .ipynb next to {page.name}"]
+    document = json.loads(notebooks[0].read_text(encoding="utf-8"))
+    cells = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    code = "\n\n".join("".join(cell["source"]) for cell in cells)
+    printed = ["".join(output["text"]) for cell in cells for output in cell.get("outputs", [])
+               if output.get("output_type") == "stream" and output.get("name") == "stdout"]
+    if not printed:
+        return [f"{label}: the executed notebook printed nothing to compare with"]
+    result = run_as_copied(code, workdir)
+    if result.returncode != 0:
+        return [f"{label}: its cells, run in order as one program, failed:\n{result.stderr[-2000:]}"]
+    return [f"{label}: a cell printed this in the notebook, but not when copied:\n{text}"
+            for text in printed if normalized(text) not in normalized(result.stdout)]
+
+
 def test_python_blocks_of_nav_page_run_as_shown(
     built_site: Path, nav_page: NavPage | None, tmp_path: Path
 ) -> None:
     assert nav_page is not None, "mkdocs.yml has no nav"
-    if nav_page.source.endswith(".ipynb"):
-        pytest.skip("notebook cells run in order in one kernel; the build executes them")
     page = built_site / nav_page.output
+    if nav_page.source.endswith(".ipynb"):
+        # A notebook's cells build on each other: copied, they run as one program, in order.
+        problems = check_notebook(page, nav_page.source, tmp_path)
+        assert not problems, "\n\n".join(problems)
+        return
     assert page.is_file(), f"{nav_page.output} was not built"
     problems = check_examples(page, nav_page.source, tmp_path)
     assert not problems, "\n\n".join(problems)
