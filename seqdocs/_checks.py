@@ -1,6 +1,8 @@
-"""Shape and type checks shared by the weight classes, so every one reports a bad shape in the same words."""
+"""Checks of arguments shared across the package, so that every function reports a bad value in the same words."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import torch
 
@@ -17,6 +19,20 @@ def check_whole(name: str, value: object, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def check_seeds(seeds: object, highest: int) -> tuple[int, ...]:
+    """Return `seeds` as a tuple if it is a non-empty collection of distinct whole numbers from 0 to `highest`."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise InputTypeError(f"seeds must be a list of whole numbers, e.g. [0, 1, 2], got {seeds!r}")
+    seeds = tuple(seeds)
+    if not seeds:
+        raise InputError("seeds is empty: give at least one seed, e.g. [0, 1, 2]")
+    for seed in seeds:
+        check_whole("every seed", seed, 0, highest)
+    if len(set(seeds)) != len(seeds):
+        raise InputError(f"seeds must be distinct, got {list(seeds)}: repeating a seed repeats the same result")
+    return seeds
 
 
 def check_size(name: str, value: object) -> int:

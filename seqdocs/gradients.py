@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_size, check_whole
+from ._checks import check_seeds, check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
 from .gru import GRUWeights, gru_forward
@@ -335,16 +335,7 @@ class GradientConfig:
 
 
 def _check_seeds(seeds: object) -> tuple[int, ...]:
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise InputTypeError(f"seeds must be a list of whole numbers, e.g. [0, 1, 2], got {seeds!r}")
-    seeds = tuple(seeds)
-    if not seeds:
-        raise InputError("seeds is empty: give at least one seed, e.g. [0, 1, 2]")
-    for seed in seeds:
-        check_whole("every seed", seed, 0, 2**40)
-    if len(set(seeds)) != len(seeds):
-        raise InputError(f"seeds must be distinct, got {list(seeds)}: repeating a seed repeats the same model")
-    return seeds
+    return check_seeds(seeds, highest=2**40)
 
 
 def _check_numbers(name: str, values: object) -> tuple[float, ...]:

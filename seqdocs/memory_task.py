@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from ._checks import check_size, check_whole
+from ._checks import check_seeds, check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
 from .gru import GRUWeights, gru_cell
@@ -174,17 +174,7 @@ def _check_distractors(num_distractors: object) -> int:
 
 
 def _check_seeds(seeds: object) -> tuple[int, ...]:
-    """Return `seeds` as a tuple if it is a non-empty collection of distinct non-negative whole numbers."""
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise InputTypeError(f"seeds must be a list of whole numbers, e.g. [0, 1, 2], got {seeds!r}")
-    seeds = tuple(seeds)
-    if not seeds:
-        raise InputError("seeds is empty: give at least one seed, e.g. [0, 1, 2]")
-    for seed in seeds:
-        check_whole("every seed", seed, 0, 2**62)
-    if len(set(seeds)) != len(seeds):
-        raise InputError(f"seeds must be distinct, got {list(seeds)}: repeating a seed repeats the same run")
-    return seeds
+    return check_seeds(seeds, highest=2**62)
 
 
 def memory_task_batch(
