@@ -9,7 +9,11 @@ What it measures, each against a target:
 1. Cold build: `git clone` the project into a temporary folder and time `mkdocs build --strict` there, with
    nothing cached: every example, snippet and notebook runs. The clone reuses this venv (installing is not
    timed); `PYTHONPATH` points at the clone, so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
+   The chapters past the toy have a budget of their own, at most 60 s of CPU added to a cold build: the
+   summary's unit times give their share.
 2. No-op rebuild: build the same clone again, with nothing changed. Target ≤ 3 s.
+   Then the tutorial site's own cold build: every generated output except the chapters' is deleted and the
+   clone is built again, so everything else runs from nothing. Target ≤ 30 s.
 3. Lighthouse 12 (`npx --yes lighthouse@12`, mobile, its default) on every page of the nav, served from the
    clone's `site/` on 127.0.0.1 by `scripts/serve_site.py`, which compresses text as a static host does:
    performance ≥ 0.98 (the median of `--lighthouse-runs` runs, 3 by default)
@@ -119,6 +123,22 @@ def build_environment(project: Path) -> dict[str, str]:
     # The venv has the original checkout installed in editable mode; the clone must import its own package.
     environment["PYTHONPATH"] = str(project)
     return environment
+
+
+def remove_outputs_except(generated: Path, kept: tuple[str, ...]) -> list[str]:
+    """Delete every unit's output in `generated` except those of the units named in `kept`; return the removed."""
+    removed = []
+    for entry in sorted(generated.iterdir()):
+        if entry.is_dir() and entry.name in ("snippets", "notebooks"):
+            # One file and one manifest per unit: `<name>.md` or `<name>.ipynb`, and `.<name>.manifest.json`.
+            for item in sorted(entry.iterdir()):
+                if item.name.lstrip(".").split(".")[0] not in kept:
+                    item.unlink()
+                    removed.append(f"{entry.name}/{item.name}")
+        elif entry.is_dir() and entry.name not in kept:
+            shutil.rmtree(entry)
+            removed.append(entry.name)
+    return removed
 
 
 def timed_build(project: Path, environment: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -346,6 +366,21 @@ def main(argv: list[str] | None = None) -> int:
                 complaints = [line for line in process.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
                 print(f"benchmark: {name} failed:", *(complaints or process.stderr.splitlines()[-20:]),
                       sep="\n  ", file=sys.stderr)
+        if status == 0:
+            # Issue 3's ≤ 30 s is for the tutorial site; issue 4 gives its chapters a budget of their own on top.
+            # So the tutorial site's cold build is measured by itself too: every output but the chapters' is
+            # removed, and a build runs everything else from nothing.
+            removed = remove_outputs_except(project / "docs" / "generated", PAST_THE_TOY)
+            wall, cpu, process = timed_build(project, environment)
+            artifacts = [line.split("-  ", 1)[-1] for line in process.stderr.splitlines() if "artifacts:" in line]
+            print(f"benchmark: cold build, chapters cached: {wall:.1f} s", *artifacts, sep="\n  ", file=sys.stderr)
+            ok = process.returncode == 0
+            results.append(Result(
+                "cold build, chapters cached", wall, f"≤ {COLD_BUILD_SECONDS:g} s", ok and wall <= COLD_BUILD_SECONDS,
+                f"{wall:.1f} s (CPU {cpu:.1f} s)" + ("" if ok else ", BUILD FAILED"),
+                {"cpu_seconds": cpu, "returncode": process.returncode, "artifacts": artifacts, "removed": removed},
+            ))
+            status = 0 if ok else 2
         if not (project / "site" / "index.html").exists():
             print("benchmark: the build wrote no site; nothing more to measure", file=sys.stderr)
             status = 2

@@ -28,8 +28,11 @@ and so is its previous output, so no page can show numbers from an older version
 units still run and are kept; then the build raises [BuildError][], naming every failed unit with its error.
 Outputs of units that no longer exist are removed.
 
-**Parallel and reproducible.** Stale units run in separate fresh processes, two at a time by default, each
-with one torch thread, `PYTHONHASHSEED=0` and fixed seeds, so two clean builds write byte-identical files.
+**Parallel and reproducible.** Stale units run in separate processes, two at a time by default, each with
+one torch thread, `PYTHONHASHSEED=0` and fixed seeds, so two clean builds write byte-identical files. Where
+the platform can fork, an example or snippet runs in a fresh fork of a warm Python that has already imported
+torch and matplotlib (`scripts/warm_python.py`), which saves each of them about two seconds of imports; a
+notebook runs on a kernel of its own.
 An example may declare `NONDETERMINISTIC = True` at module level (it measures wall time, say): it is not
 expected to reproduce, the summary says so, and it runs alone after the others so its timings are not
 disturbed.
@@ -43,6 +46,7 @@ import concurrent.futures
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -57,9 +61,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 THIS_SCRIPT = Path(__file__).resolve()
+WARM_PYTHON = THIS_SCRIPT.with_name("warm_python.py")
 
 DEFAULT_JOBS = 2
 UNIT_TIMEOUT_SECONDS = 1800
@@ -498,6 +504,7 @@ def cache_key(unit: Unit, project: Project, index: PackageIndex) -> str:
         digest.update(f"{label}\0{len(data)}\0".encode() + data)
 
     add("build script", THIS_SCRIPT.read_bytes())
+    add("warm python", WARM_PYTHON.read_bytes())
     add("unit", f"{unit.kind} {unit.name} {project.url_prefix}".encode())
     add("source", unit.source.read_bytes())
     for path in dependencies(unit, project, index):
@@ -568,8 +575,59 @@ def snippet_markdown(name: str, source: str, output: str) -> str:
     return "\n".join(blocks)
 
 
-def run_unit(unit: Unit, project: Project, staging: Path) -> None:
-    """Run one unit in a fresh process and leave its output in `staging`.
+def _load_warm_python() -> ModuleType:
+    # By path, as mkdocs loads this script: scripts/ is not a package, and `mkdocs serve` must see edits.
+    spec = importlib.util.spec_from_file_location("seqdocs_warm_python", WARM_PYTHON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class WarmPythons:
+    """Warm Python processes for the units that run as scripts: started when needed, one per unit running.
+
+    Args:
+        environment: Their environment, which the units they run inherit.
+    """
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        self._environment = environment
+        self._module = _load_warm_python()
+        self._idle: list = []
+        self._started: list = []
+        self._lock = threading.Lock()
+
+    def run(self, argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+        """Run `python *argv` in a fresh fork of an idle warm process (see `scripts/warm_python.py`).
+
+        Raises:
+            subprocess.TimeoutExpired: If it runs longer than `timeout` seconds.
+        """
+        with self._lock:
+            python = self._idle.pop() if self._idle else None
+        if python is None:
+            python = self._module.WarmPython(self._environment)
+            with self._lock:
+                self._started.append(python)
+        try:
+            completed = python.run(argv, cwd, timeout)
+        except self._module.ScriptTimeout:
+            raise subprocess.TimeoutExpired(argv, timeout) from None  # and the killed process is not reused
+        with self._lock:
+            self._idle.append(python)
+        return completed
+
+    def close(self) -> None:
+        for python in self._started:
+            python.close()
+
+
+def run_unit(unit: Unit, project: Project, staging: Path, warm: WarmPythons | None = None) -> None:
+    """Run one unit in a process of its own and leave its output in `staging`.
+
+    Args:
+        warm: Runs examples and snippets in fresh forks of a warm Python; without it, or for a notebook,
+            the unit runs in a new interpreter.
 
     Raises:
         BuildError: If it fails or times out; the message holds the end of what it printed to stderr.
@@ -582,9 +640,12 @@ def run_unit(unit: Unit, project: Project, staging: Path) -> None:
             command = [sys.executable, str(THIS_SCRIPT), "--worker", unit.kind, str(unit.source), str(staging),
                        project.url_prefix]
         try:
-            completed = subprocess.run(
-                command, cwd=workdir, env=environment, capture_output=True, timeout=UNIT_TIMEOUT_SECONDS
-            )
+            if warm is not None and unit.kind != "notebook":
+                completed = warm.run(command[1:], Path(workdir), UNIT_TIMEOUT_SECONDS)
+            else:
+                completed = subprocess.run(
+                    command, cwd=workdir, env=environment, capture_output=True, timeout=UNIT_TIMEOUT_SECONDS
+                )
         except subprocess.TimeoutExpired:
             raise BuildError(f"{unit.label} ({unit.source}) ran longer than {UNIT_TIMEOUT_SECONDS} s") from None
     stderr = completed.stderr.decode("utf-8", errors="replace")
@@ -706,7 +767,9 @@ def remove_stale_outputs(project: Project, units: list[Unit]) -> list[str]:
     return removed
 
 
-def _run_one(unit: Unit, project: Project, key: str, running: dict[Unit, float], lock: threading.Lock) -> float:
+def _run_one(
+    unit: Unit, project: Project, key: str, warm: WarmPythons | None, running: dict[Unit, float], lock: threading.Lock,
+) -> float:
     """Run a unit and install its output; on failure discard its old output. Returns the seconds it took."""
     start = time.monotonic()
     with lock:
@@ -714,7 +777,7 @@ def _run_one(unit: Unit, project: Project, key: str, running: dict[Unit, float],
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{unit.kind}-{unit.name}-", dir=project.output))
     staging.chmod(0o755)  # mkdtemp makes it private; it becomes an ordinary folder of the docs
     try:
-        run_unit(unit, project, staging)
+        run_unit(unit, project, staging, warm)
         install(unit, project, staging, key)
     except BaseException:
         _remove(staging)
@@ -727,7 +790,12 @@ def _run_one(unit: Unit, project: Project, key: str, running: dict[Unit, float],
 
 
 def _run_batch(
-    units: list[Unit], project: Project, keys: dict[Unit, str], jobs: int, report: Callable[[str], None],
+    units: list[Unit],
+    project: Project,
+    keys: dict[Unit, str],
+    jobs: int,
+    warm: WarmPythons | None,
+    report: Callable[[str], None],
 ) -> tuple[list[tuple[Unit, float]], list[str]]:
     """Run units `jobs` at a time, with progress lines; returns what ran and the failures' messages."""
     ran: list[tuple[Unit, float]] = []
@@ -736,7 +804,7 @@ def _run_batch(
     lock = threading.Lock()
     last_said: dict[Unit, float] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_run_one, unit, project, keys[unit], running, lock): unit for unit in units}
+        futures = {pool.submit(_run_one, unit, project, keys[unit], warm, running, lock): unit for unit in units}
         pending = set(futures)
         while pending:
             done, pending = concurrent.futures.wait(pending, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -822,9 +890,19 @@ def _build_locked(
     result.nondeterministic = [unit for unit in selected if unit.nondeterministic]
     if stale:
         report(f"artifacts: running {len(stale)} of {len(selected)} units, {jobs} at a time")
-    ran, failures = _run_batch([unit for unit in stale if not unit.nondeterministic], project, keys, jobs, report)
-    # Units that measure time run alone, so that nothing else competes with them for the processor.
-    ran_alone, failed_alone = _run_batch([unit for unit in stale if unit.nondeterministic], project, keys, 1, report)
+    # Examples and snippets share one environment, so one set of warm processes serves them all.
+    warm = WarmPythons(unit_environment(project, "example")) if hasattr(os, "fork") and stale else None
+    try:
+        ran, failures = _run_batch(
+            [unit for unit in stale if not unit.nondeterministic], project, keys, jobs, warm, report
+        )
+        # Units that measure time run alone, so that nothing else competes with them for the processor.
+        ran_alone, failed_alone = _run_batch(
+            [unit for unit in stale if unit.nondeterministic], project, keys, 1, warm, report
+        )
+    finally:
+        if warm is not None:
+            warm.close()
     result.ran = ran + ran_alone
     result.seconds = time.monotonic() - started
     failures += failed_alone
