@@ -231,6 +231,21 @@ def test_no_stylesheet_loads_anything_from_another_host(built_site: Path) -> Non
     assert not offenders, "stylesheets load from another host:\n" + "\n".join(offenders)
 
 
+def test_only_api_pages_load_mkdocstrings_stylesheet(built_site: Path) -> None:
+    # Each stylesheet holds up a page's first paint; mkdocstrings' styles only what it renders.
+    wrong = []
+    for page in html_pages(built_site):
+        renders_api = any("doc-object" in element.attributes.get("class", "").split() for element in page.elements)
+        loads = any(
+            element.tag == "link" and element.attributes.get("href", "").endswith("_mkdocstrings.css")
+            for element in page.elements
+        )
+        if renders_api != loads:
+            wrong.append(f"{page.relative}: {'renders' if renders_api else 'has no'} API reference, "
+                         f"{'loads' if loads else 'does not load'} _mkdocstrings.css")
+    assert not wrong, "\n".join(wrong)
+
+
 # --- pages -------------------------------------------------------------------------------------------------
 
 
