@@ -595,6 +595,7 @@ class WarmPythons:
         self._module = _load_warm_python()
         self._idle: list = []
         self._started: list = []
+        self._closed = False
         self._lock = threading.Lock()
 
     def run(self, argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
@@ -604,10 +605,11 @@ class WarmPythons:
             subprocess.TimeoutExpired: If it runs longer than `timeout` seconds.
         """
         with self._lock:
+            if self._closed:
+                raise BuildError("the build was stopped")
             python = self._idle.pop() if self._idle else None
-        if python is None:
-            python = self._module.WarmPython(self._environment)
-            with self._lock:
+            if python is None:
+                python = self._module.WarmPython(self._environment)
                 self._started.append(python)
         try:
             completed = python.run(argv, cwd, timeout)
@@ -618,8 +620,12 @@ class WarmPythons:
         return completed
 
     def close(self) -> None:
-        for python in self._started:
-            python.close()
+        """Stop every warm process, and any unit still running in one (after an interrupt, say)."""
+        with self._lock:
+            self._closed = True
+            started = list(self._started)
+        for python in started:
+            python.close(kill=True)
 
 
 def run_unit(unit: Unit, project: Project, staging: Path, warm: WarmPythons | None = None) -> None:
@@ -802,39 +808,61 @@ def _run_batch(
     failures: list[str] = []
     running: dict[Unit, float] = {}
     lock = threading.Lock()
-    last_said: dict[Unit, float] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_run_one, unit, project, keys[unit], warm, running, lock): unit for unit in units}
         pending = set(futures)
-        while pending:
-            done, pending = concurrent.futures.wait(pending, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in sorted(done, key=lambda future: futures[future].label):
-                unit = futures[future]
-                try:
-                    seconds = future.result()
-                except BuildError as error:
-                    failures.append(str(error))
-                    report(f"  FAILED {unit.label}")
-                    continue
-                except Exception as error:  # a bug here, not in the unit: still say which unit it hit
-                    failures.append(f"{unit.label}: {type(error).__name__}: {error}")
-                    report(f"  FAILED {unit.label}")
-                    continue
-                ran.append((unit, seconds))
-                report(f"  ran {unit.label} in {seconds:.1f} s")
-            now = time.monotonic()
-            with lock:
-                snapshot = dict(running)
-            for unit, start in sorted(snapshot.items(), key=lambda item: item[0].label):
-                elapsed = now - start
-                said = last_said.get(unit)
-                if said is None and elapsed >= PROGRESS_AFTER_SECONDS:
-                    report(f"  running {unit.label} ...")
-                    last_said[unit] = now
-                elif said is not None and now - said >= PROGRESS_EVERY_SECONDS:
-                    report(f"  still running {unit.label} ({elapsed:.0f} s)")
-                    last_said[unit] = now
+        try:
+            _report_until_done(futures, pending, running, lock, ran, failures, report)
+        except BaseException:
+            # Interrupted (Ctrl-C reaches this thread only): start no more units, and stop those running in
+            # warm processes, whose process group the terminal does not signal, rather than wait for them.
+            for future in futures:
+                future.cancel()
+            if warm is not None:
+                warm.close()
+            raise
     return ran, failures
+
+
+def _report_until_done(
+    futures: dict[concurrent.futures.Future, Unit],
+    pending: set[concurrent.futures.Future],
+    running: dict[Unit, float],
+    lock: threading.Lock,
+    ran: list[tuple[Unit, float]],
+    failures: list[str],
+    report: Callable[[str], None],
+) -> None:
+    """Collect finished units into `ran` or `failures`, saying what is still running, until none is."""
+    last_said: dict[Unit, float] = {}
+    while pending:
+        done, pending = concurrent.futures.wait(pending, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in sorted(done, key=lambda future: futures[future].label):
+            unit = futures[future]
+            try:
+                seconds = future.result()
+            except BuildError as error:
+                failures.append(str(error))
+                report(f"  FAILED {unit.label}")
+                continue
+            except Exception as error:  # a bug here, not in the unit: still say which unit it hit
+                failures.append(f"{unit.label}: {type(error).__name__}: {error}")
+                report(f"  FAILED {unit.label}")
+                continue
+            ran.append((unit, seconds))
+            report(f"  ran {unit.label} in {seconds:.1f} s")
+        now = time.monotonic()
+        with lock:
+            snapshot = dict(running)
+        for unit, start in sorted(snapshot.items(), key=lambda item: item[0].label):
+            elapsed = now - start
+            said = last_said.get(unit)
+            if said is None and elapsed >= PROGRESS_AFTER_SECONDS:
+                report(f"  running {unit.label} ...")
+                last_said[unit] = now
+            elif said is not None and now - said >= PROGRESS_EVERY_SECONDS:
+                report(f"  still running {unit.label} ({elapsed:.0f} s)")
+                last_said[unit] = now
 
 
 def build_all(

@@ -11,9 +11,13 @@ import html as html_module
 import importlib.util
 import json
 import re
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -276,6 +280,38 @@ def test_refuses_to_clean_a_folder_it_did_not_create(project: Path) -> None:
 
 
 # --- reproducibility ---------------------------------------------------------------------------------------
+
+
+def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) -> None:
+    # As Ctrl-C in a terminal: SIGINT to the build's whole process group, while slow units run.
+    for number in range(4):
+        write(project / "scripts" / "snippets" / f"slow{number}.py", "import time\ntime.sleep(120)\n")
+    run_build_in_project = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('build', {str(SCRIPTS / 'build_artifacts.py')!r})\n"
+        "build = importlib.util.module_from_spec(spec); sys.modules['build'] = build; spec.loader.exec_module(build)\n"
+        f"build.build_all(root={str(project)!r}, report=lambda line: print(line, flush=True))\n"
+    )
+    started = subprocess.Popen(
+        [sys.executable, "-c", run_build_in_project],
+        cwd=project, env={**os.environ, "PYTHONPATH": str(project)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own group, which the test signals as a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # pytest may run with SIGINT ignored
+    )
+    output = b""
+    while b"running snippet slow" not in output:  # the slow units have started
+        line = started.stdout.readline()
+        assert line, f"the build ended before its slow units ran:\n{output.decode()}"
+        output += line
+    os.killpg(started.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    started.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10, "the build went on running its units after Ctrl-C"
+    assert started.returncode != 0
+    survivors = subprocess.run(["pgrep", "-f", str(project)], capture_output=True, text=True).stdout.split()
+    assert not survivors, f"processes of the build outlived it: {survivors}"
+    generated = project / "docs" / "generated"
+    assert not list(generated.glob(".staging-*")), "an interrupted unit left its staging folder"
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
