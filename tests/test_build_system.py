@@ -7,6 +7,7 @@ notebook and a two-module stand-in for `seqdocs`), with the real `scripts/build_
 
 from __future__ import annotations
 
+import contextlib
 import html as html_module
 import importlib.util
 import json
@@ -308,7 +309,12 @@ def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) 
     started.communicate(timeout=60)
     assert time.monotonic() - interrupted < 10, "the build went on running its units after Ctrl-C"
     assert started.returncode != 0
-    survivors = subprocess.run(["pgrep", "-f", str(project)], capture_output=True, text=True).stdout.split()
+    # Every process the build started has the project on its PYTHONPATH (warm ones and their forks included).
+    survivors = []
+    for process in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if process.name.isdigit() and str(project).encode() in (process / "environ").read_bytes():
+                survivors.append(process.name)
     assert not survivors, f"processes of the build outlived it: {survivors}"
     generated = project / "docs" / "generated"
     assert not list(generated.glob(".staging-*")), "an interrupted unit left its staging folder"
