@@ -14,6 +14,8 @@ import torch
 import seqdocs
 from seqdocs import AttentionWeights, GRUWeights, InputError, InputTypeError, LSTMWeights, RNNWeights
 
+from generated import example_values, number  # tests/generated.py
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATED = REPO_ROOT / "docs" / "generated" / "gradients"
 PAGE = REPO_ROOT / "docs" / "gradients.md"
@@ -268,14 +270,6 @@ def test_bad_input_names_the_problem(call, error, message) -> None:
 # --- The page against what the build wrote ---------------------------------------------------------------------
 
 
-def number(text: str) -> float:
-    """Read back a number as the example writes it: "0.521", "1,000" or "$1.5 \\times 10^{-6}$"."""
-    power = re.fullmatch(r"\$(-?[\d.]+) \\times 10\^\{(-?\d+)\}\$", text)
-    if power:
-        return float(power.group(1)) * 10 ** int(power.group(2))
-    return float(text.replace(",", ""))
-
-
 def close_to(text: str, value: float) -> bool:
     """Whether `text`, rounded as the example rounds, could have come from `value`."""
     return number(text) == pytest.approx(value, rel=0.06)
@@ -283,10 +277,7 @@ def close_to(text: str, value: float) -> bool:
 
 @pytest.fixture(scope="module")
 def values() -> dict[str, str]:
-    path = GENERATED / "values.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run `.venv/bin/python scripts/build_artifacts.py --only gradients`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return example_values("gradients")
 
 
 @pytest.fixture(scope="module")

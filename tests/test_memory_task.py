@@ -15,6 +15,8 @@ import torch
 import seqdocs
 from seqdocs.memory_task import INSPECTED
 
+from generated import example_values  # tests/generated.py
+
 # Small enough that every model trains in a blink; big enough that every weight matrix is non-trivial.
 TINY = seqdocs.MemoryConfig(
     num_symbols=3, num_distractor_tokens=2, embedding_size=4, hidden_size=5, steps=4, batch_size=6, test_size=20
@@ -306,7 +308,7 @@ def _percent(value: float) -> str:
 @pytest.mark.slow
 def test_the_page_says_what_the_saved_results_say(built_site: Path) -> None:
     results = json.loads((GENERATED / "results.json").read_text(encoding="utf-8"))
-    values = json.loads((GENERATED / "values.json").read_text(encoding="utf-8"))
+    values = example_values("memory")
     page = _memory_page(built_site)
     assert "{{" not in page, "a value was left unreplaced"
     used = set(re.findall(r"\{\{ *memory\.(\w+) *\}\}", (REPO_ROOT / "docs" / "memory.md").read_text(encoding="utf-8")))

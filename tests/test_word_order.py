@@ -14,6 +14,8 @@ import torch
 import seqdocs
 from seqdocs import InputError, InputTypeError
 
+from generated import example_values, number  # tests/generated.py
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATED = REPO_ROOT / "docs" / "generated" / "word_order"
 PAGE = REPO_ROOT / "docs" / "word-order.md"
@@ -191,20 +193,9 @@ def test_bad_input_names_the_problem(call, error, message) -> None:
 # --- The page: every stated result agrees with what the build measured -----------------------------------------
 
 
-def number(text: str) -> float:
-    """Read back a number as the example writes it: "0", "0.9878" or "$7.5 \\times 10^{-9}$"."""
-    power = re.fullmatch(r"\$(-?[\d.]+) \\times 10\^\{(-?\d+)\}\$", text)
-    if power:
-        return float(power.group(1)) * 10 ** int(power.group(2))
-    return float(text)
-
-
 @pytest.fixture(scope="module")
 def values() -> dict[str, str]:
-    path = GENERATED / "values.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run `.venv/bin/python scripts/build_artifacts.py --only word_order`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return example_values("word_order")
 
 
 @pytest.fixture(scope="module")

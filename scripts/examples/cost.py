@@ -6,6 +6,7 @@ built from the measurements below, whichever way they come out.
 """
 
 import math
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -341,6 +342,28 @@ def byte_label(value: float, _position) -> str:
     return size(value)
 
 
+def legend_below(figure, axes) -> None:
+    """One legend for all panels, under them, from the lines of `axes`."""
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
+
+
+def in_milliseconds(seconds: float) -> str:
+    return f"{milliseconds(seconds)} ms"
+
+
+def from_shortest_to_longest(
+    costs: dict, value: Callable[[seqdocs.CostMeasurement], float], show: Callable[[float], str]
+) -> str:
+    """Each model's value at the shortest and the longest T, as sentences for a figure's alt text."""
+    return " ".join(
+        f"{NAMES[model]}: from {show(value(costs[model, LENGTHS[0]]))} at T = {LENGTHS[0]} "
+        f"to {show(value(costs[model, LENGTHS[-1]]))} at T = {LENGTHS[-1]:,}."
+        for model in seqdocs.COST_MODELS
+    )
+
+
 def time_figure(out: Artifacts, costs: dict) -> None:
     with figure_style():
         figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.4), sharey=True)
@@ -352,23 +375,15 @@ def time_figure(out: Artifacts, costs: dict) -> None:
             longest = LENGTHS[-1]
             lowest = min(getattr(costs[model, longest], field).median for model in seqdocs.COST_MODELS)
             slope_guides(axes, lowest / 8)
-        handles, labels = panels[0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
-        figure.tight_layout(rect=(0, 0.12, 1, 1))
-
-    def describe(field: str) -> str:
-        return " ".join(
-            f"{NAMES[model]}: from {milliseconds(getattr(costs[model, LENGTHS[0]], field).median)} ms at "
-            f"T = {LENGTHS[0]} to {milliseconds(getattr(costs[model, LENGTHS[-1]], field).median)} ms at "
-            f"T = {LENGTHS[-1]:,}."
-            for model in seqdocs.COST_MODELS
-        )
+        legend_below(figure, panels[0])
 
     alt = (
         "Two log-log plots of wall time in milliseconds against sequence length T from "
         f"{LENGTHS[0]} to {LENGTHS[-1]:,}, one line per model with bars from the fastest to the slowest repeat, "
         "and two dashed guide lines, drawn apart from the data, rising like T and like T squared. Left, the "
-        "forward pass: " + describe("forward") + " Right, forward and backward: " + describe("forward_backward")
+        "forward pass: " + from_shortest_to_longest(costs, lambda cost: cost.forward.median, in_milliseconds)
+        + " Right, forward and backward: "
+        + from_shortest_to_longest(costs, lambda cost: cost.forward_backward.median, in_milliseconds)
     )
     out.figure("time", figure, alt=alt)
 
@@ -386,21 +401,14 @@ def memory_figure(out: Artifacts, costs: dict) -> None:
         largest.set_title("the largest single tensor saved", fontsize=10)
         # Between the flat lines and attention's, where this panel is empty.
         slope_guides(largest, costs["attention", longest].saved.largest_bytes / 32)
-        handles, labels = total.get_legend_handles_labels()
-        figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
-        figure.tight_layout(rect=(0, 0.12, 1, 1))
-
-    def describe(field: str) -> str:
-        return " ".join(
-            f"{NAMES[model]}: {size(getattr(costs[model, LENGTHS[0]].saved, field))} at T = {LENGTHS[0]}, "
-            f"{size(getattr(costs[model, LENGTHS[-1]].saved, field))} at T = {LENGTHS[-1]:,}."
-            for model in seqdocs.COST_MODELS
-        )
+        legend_below(figure, total)
 
     alt = (
         "Two log-log plots of memory against sequence length T, one line per model, with two dashed guide "
         "lines rising like T and like T squared. Left, all the bytes autograd keeps for the backward pass: "
-        + describe("total_bytes") + " Right, the largest single tensor kept: " + describe("largest_bytes")
+        + from_shortest_to_longest(costs, lambda cost: cost.saved.total_bytes, size)
+        + " Right, the largest single tensor kept: "
+        + from_shortest_to_longest(costs, lambda cost: cost.saved.largest_bytes, size)
     )
     out.figure("memory", figure, alt=alt)
 
@@ -420,22 +428,14 @@ def peak_figure(out: Artifacts, costs: dict) -> None:
             longest = LENGTHS[-1]
             slope_guides(axes, min(getattr(costs[model, longest], field).peak_bytes
                                    for model in seqdocs.COST_MODELS) / 8)
-        handles, labels = panels[0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
-        figure.tight_layout(rect=(0, 0.12, 1, 1))
-
-    def describe(field: str) -> str:
-        return " ".join(
-            f"{NAMES[model]}: {size(getattr(costs[model, LENGTHS[0]], field).peak_bytes)} at T = {LENGTHS[0]}, "
-            f"{size(getattr(costs[model, LENGTHS[-1]], field).peak_bytes)} at T = {LENGTHS[-1]:,}."
-            for model in seqdocs.COST_MODELS
-        )
+        legend_below(figure, panels[0])
 
     alt = (
         "Two log-log plots of the most memory held at one time against sequence length T, one line per model, "
         "with two dashed guide lines rising like T and like T squared. Left, the forward pass with autograd off: "
-        + describe("forward_peak") + " Right, the forward pass and the backward pass: "
-        + describe("forward_backward_peak")
+        + from_shortest_to_longest(costs, lambda cost: cost.forward_peak.peak_bytes, size)
+        + " Right, the forward pass and the backward pass: "
+        + from_shortest_to_longest(costs, lambda cost: cost.forward_backward_peak.peak_bytes, size)
     )
     rnn_is_gru = all(costs["rnn", length].forward_peak.peak_bytes == costs["gru", length].forward_peak.peak_bytes
                      for length in LENGTHS)
