@@ -46,11 +46,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from serve_site import serving  # scripts/serve_site.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -197,22 +197,6 @@ print(json.dumps({"pages": pages, "directory_urls": config["use_directory_urls"]
             url = stem + ".html"
         pages.append((source, url))
     return pages
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve `folder` on 127.0.0.1 as a static host would (gzip, cache headers) for the duration of the block."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from serve_site import make_server
-
-    server = make_server(folder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def lighthouse(url: str, report: Path) -> dict:
@@ -400,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             pages = nav_pages(project, environment)
             report["pages"] = [{"source": source, "path": path} for source, path in pages]
-            with serve(project / "site") as base:
+            with serving(project / "site") as base:
                 if not arguments.skip_lighthouse:
                     for source, path in pages:
                         # Lighthouse's performance score moves by several hundredths from one run to the next

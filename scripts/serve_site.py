@@ -11,11 +11,13 @@ it with this instead. Files are compressed once, on their first request, at gzip
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gzip
 import http.server
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
@@ -28,7 +30,8 @@ CACHE_SECONDS = 600
 class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
     """`SimpleHTTPRequestHandler` with gzip for text and a `Cache-Control` header; quiet."""
 
-    _compressed: dict[Path, bytes] = {}
+    _compressed: dict[tuple[Path, int, int], bytes] = {}
+    """Compressed bodies by path, modification time and size: a file rewritten by a rebuild is compressed anew."""
     _lock = threading.Lock()
 
     def send_head(self):  # noqa: ANN201 - the base class's contract: a file object or None
@@ -41,10 +44,12 @@ class StaticSiteHandler(http.server.SimpleHTTPRequestHandler):
         wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (wants_gzip and path.is_file() and content_type.startswith(COMPRESSED_TYPES)):
             return super().send_head()
+        status = path.stat()
+        key = (path, status.st_mtime_ns, status.st_size)
         with self._lock:
-            body = self._compressed.get(path)
+            body = self._compressed.get(key)
             if body is None:
-                body = self._compressed[path] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+                body = self._compressed[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Encoding", "gzip")
@@ -65,6 +70,24 @@ def make_server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServ
     """A server for `directory` on 127.0.0.1 (`port` 0 picks a free one); call `serve_forever` to run it."""
     handler = functools.partial(StaticSiteHandler, directory=str(directory))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+@contextlib.contextmanager
+def serving(directory: Path) -> Iterator[str]:
+    """Serve `directory` on a free port of 127.0.0.1, in a thread, for the duration of the block.
+
+    Yields:
+        The base URL, ending in `/`, e.g. `http://127.0.0.1:40123/`.
+    """
+    server = make_server(directory)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def main() -> None:

@@ -14,15 +14,12 @@ output in the message; it never skips.
 from __future__ import annotations
 
 import fcntl
-import functools
-import http.server
 import json
 import os
 import posixpath
 import re
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +34,8 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import serve_site  # noqa: E402 - scripts/ is not a package
 
 # Colour codes that mkdocs and Material put in their log lines.
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -227,27 +226,12 @@ def built_site(site_build: SiteBuild) -> Path:
     return site_build.site
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files without printing a log line per request into the test output."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - name fixed by the base class
-        pass
-
-
 @pytest.fixture(scope="session")
 def served_site(built_site: Path):
-    """Serve the built site on 127.0.0.1 (a free port, in a thread).
+    """Serve the built site on 127.0.0.1 as a static host would (`scripts/serve_site.py`), in a thread.
 
     Yields:
         The base URL, ending in ``/``, e.g. ``http://127.0.0.1:40123/``.
     """
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_site.serving(built_site) as base:
+        yield base

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import sys
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from serve_site import make_server  # noqa: E402
+from serve_site import serving  # noqa: E402
 
 
 @pytest.fixture
@@ -19,11 +18,8 @@ def served(tmp_path: Path):
     (tmp_path / "page").mkdir()
     (tmp_path / "page" / "index.html").write_text("<p>" + "seqdocs " * 500 + "</p>", encoding="utf-8")
     (tmp_path / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    server = make_server(tmp_path)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(tmp_path) as base:
+        yield tmp_path, base
 
 
 def fetch(url: str, encoding: str | None):
@@ -53,3 +49,13 @@ def test_a_folder_without_its_slash_redirects(served):
     _, base = served
     headers, body = fetch(base + "page", "gzip")  # urllib follows the redirect to page/
     assert headers["Content-Encoding"] == "gzip" and b"seqdocs" in gzip.decompress(body)
+
+
+def test_a_file_rewritten_while_served_is_sent_as_it_now_is(served):
+    # A rebuild rewrites pages under a running server: the compressed copy must not outlive the file.
+    folder, base = served
+    fetch(base + "page/", "gzip")
+    page = folder / "page" / "index.html"
+    page.write_text("<p>rebuilt, and longer than before</p>", encoding="utf-8")
+    _, body = fetch(base + "page/", "gzip")
+    assert gzip.decompress(body) == page.read_bytes()
