@@ -21,6 +21,16 @@ def check_whole(name: str, value: object, low: int, high: int) -> int:
     return value
 
 
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
+    """Return `value` if it is one of `choices`, else raise an error naming `name` and listing the choices."""
+    choices = tuple(choices)
+    if not isinstance(value, str):  # also keeps an unhashable value away from `in` on a dict's keys
+        raise InputTypeError(f"{name} must be a string, got {value!r} ({type(value).__name__})")
+    if value not in choices:
+        raise InputError(f"unknown {name} {value!r}: use one of {', '.join(choices)}")
+    return value
+
+
 def check_seeds(seeds: object, highest: int) -> tuple[int, ...]:
     """Return `seeds` as a tuple if it is a non-empty collection of distinct whole numbers from 0 to `highest`."""
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):

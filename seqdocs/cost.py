@@ -41,7 +41,7 @@ import torch
 from torch._C._profiler import _ExtraFields_Allocation
 from torch.profiler import ProfilerActivity
 
-from ._checks import check_size
+from ._checks import check_choice, check_size
 from .errors import InputError, InputTypeError
 
 COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm")
@@ -501,8 +501,7 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
     from .rnn import rnn_forward
     from .setups import make_setup
 
-    if model not in COST_MODELS:
-        raise InputError(f"unknown model {model!r}: choose one of {', '.join(COST_MODELS)}")
+    model = check_choice("model", model, COST_MODELS)
     length = _check_count("length", length, 1, MAX_LENGTH)
     batch = check_size("batch", batch)
     width = check_size("width", width)

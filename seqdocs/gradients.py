@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_seeds, check_size, check_whole
+from ._checks import check_choice, check_seeds, check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
 from .gru import GRUWeights, gru_forward
@@ -77,11 +77,7 @@ _STREAMS_PER_SEED = 8
 
 
 def _check_model(model: object) -> str:
-    if not isinstance(model, str):
-        raise InputTypeError(f"model must be a string, got {model!r} ({type(model).__name__})")
-    if model not in GRADIENT_MODELS:
-        raise InputError(f"unknown model {model!r}: use one of {', '.join(GRADIENT_MODELS)}")
-    return model
+    return check_choice("model", model, GRADIENT_MODELS)
 
 
 def _check_inputs(model: str, inputs: object, weights: object, causal: object) -> torch.Tensor:
@@ -215,9 +211,7 @@ def input_jacobian(
 
 
 def _check_norm(norm: object) -> str:
-    if not isinstance(norm, str) or norm not in JACOBIAN_NORMS:
-        raise InputError(f"unknown norm {norm!r}: use one of {', '.join(JACOBIAN_NORMS)}")
-    return norm
+    return check_choice("norm", norm, JACOBIAN_NORMS)
 
 
 def gradient_norms(
@@ -468,9 +462,7 @@ class GradientFlow:
     norms: dict[str, torch.Tensor] = field(repr=False)
 
     def _curve(self, curve: str) -> torch.Tensor:
-        if curve not in self.norms:
-            raise InputError(f"unknown curve {curve!r}: use one of {', '.join(self.norms)}")
-        return self.norms[curve]
+        return self.norms[check_choice("curve", curve, self.norms)]
 
     def median(self, curve: str) -> torch.Tensor:
         """The median over seeds at each distance (the mean of the middle two for an even number of seeds).

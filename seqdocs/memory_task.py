@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from ._checks import check_seeds, check_size, check_whole
+from ._checks import check_choice, check_seeds, check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
 from .gru import GRUWeights, gru_cell
@@ -161,11 +161,7 @@ def _check_real(name: str, value: object) -> float:
 
 def _check_model(model: object) -> str:
     """Return `model` if it names one of MEMORY_MODELS, else raise an error listing them."""
-    if not isinstance(model, str):
-        raise InputTypeError(f"model must be a string, got {model!r} ({type(model).__name__})")
-    if model not in MEMORY_MODELS:
-        raise InputError(f"unknown model {model!r}: use one of {', '.join(MEMORY_MODELS)}")
-    return model
+    return check_choice("model", model, MEMORY_MODELS)
 
 
 def _check_distractors(num_distractors: object) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_size, check_whole
+from ._checks import check_choice, check_size, check_whole
 from .attention import self_attention
 from .errors import InputError, InputTypeError
 from .setups import DEFAULT_SEED, make_setup
@@ -223,9 +223,7 @@ class OrderExperiment:
             >>> original, reordered
             (tensor([-0.9068,  0.1196]), tensor([0.0811, 0.9597]))
         """
-        if model not in self.recurrent:
-            raise InputError(f"unknown model {model!r}: use one of {', '.join(RECURRENT_MODELS)}")
-        original, reordered = self.recurrent[model]
+        original, reordered = self.recurrent[check_choice("model", model, self.recurrent)]
         return original.final("hidden"), reordered.final("hidden")
 
     def gap(self, variant: str) -> float:
@@ -245,9 +243,7 @@ class OrderExperiment:
             >>> experiment.gap("plain") < 1e-6 < experiment.gap("positions")
             True
         """
-        if variant not in self.attention:
-            raise InputError(f"unknown variant {variant!r}: use one of {', '.join(ATTENTION_VARIANTS)}")
-        original, reordered = self.attention[variant]
+        original, reordered = self.attention[check_choice("variant", variant, self.attention)]
         return permutation_gap(original["output"], reordered["output"], self.order)
 
     def differences(self) -> dict[str, float]:

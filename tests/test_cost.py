@@ -192,7 +192,7 @@ def test_machine_description_names_torch():
 @pytest.mark.parametrize(
     ("call", "error", "words"),
     [
-        (lambda: make_workload("transformer", 4), seqdocs.InputError, "choose one of rnn, lstm"),
+        (lambda: make_workload("transformer", 4), seqdocs.InputError, "use one of rnn, lstm"),
         (lambda: make_workload("rnn", 0), seqdocs.InputError, "length must be between 1 and 4096"),
         (lambda: make_workload("rnn", 5000), seqdocs.InputError, "length must be between 1 and 4096"),
         (lambda: make_workload("rnn", 4.0), seqdocs.InputTypeError, "length must be a whole number"),
