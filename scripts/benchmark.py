@@ -36,6 +36,7 @@ a clone of the last commit, to measure work that is not committed yet.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import contextlib
 import json
 import os
@@ -49,6 +50,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from serve_site import serving  # scripts/serve_site.py, beside this script
 
@@ -135,20 +137,24 @@ def fresh_folder(folder: Path) -> Path:
     return folder
 
 
-def remove_outputs_except(generated: Path, kept: tuple[str, ...]) -> list[str]:
-    """Delete every unit's output in `generated` except those of the units named in `kept`; return the removed."""
-    removed = []
-    for entry in sorted(generated.iterdir()):
-        if entry.is_dir() and entry.name in ("snippets", "notebooks"):
-            # One file and one manifest per unit: `<name>.md` or `<name>.ipynb`, and `.<name>.manifest.json`.
-            for item in sorted(entry.iterdir()):
-                if item.name.lstrip(".").split(".")[0] not in kept:
-                    item.unlink()
-                    removed.append(f"{entry.name}/{item.name}")
-        elif entry.is_dir() and entry.name not in kept:
-            shutil.rmtree(entry)
-            removed.append(entry.name)
-    return removed
+def remove_outputs_except(project: Path, kept: tuple[str, ...]) -> list[str]:
+    """Delete the generated output of every unit not named in `kept`, as the build itself would; return their labels."""
+    # The clone's own build script knows where each unit's output lies.
+    build = load_script(project / "scripts" / "build_artifacts.py", "benchmark_build_artifacts")
+    where = build.Project(project, project / "docs" / "generated")
+    removed = [unit for unit in build.discover_units(where) if unit.name not in kept]
+    for unit in removed:
+        build.discard(unit, where)
+    return [unit.label for unit in removed]
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """Import a script by its path (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def timed_build(project: Path, environment: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -365,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             # Issue 3's ≤ 30 s is for the tutorial site; issue 4 gives its chapters a budget of their own on top.
             # So the tutorial site's cold build is measured by itself too: every output but the chapters' is
             # removed, and a build runs everything else from nothing.
-            removed = remove_outputs_except(project / "docs" / "generated", PAST_THE_TOY)
+            removed = remove_outputs_except(project, PAST_THE_TOY)
             fresh_folder(Path(environment["TMPDIR"]))  # no compiled templates either
             shutil.rmtree(project / "build", ignore_errors=True)  # nor mkdocs-jupyter's converted notebooks
             wall, cpu, process = timed_build(project, environment)
