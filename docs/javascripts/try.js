@@ -1,0 +1,298 @@
+/*
+ * The "Try it" page: the reader's own sequence, stepped through one model, computed by engine.js.
+ *
+ * Everything the reader types is shown with textContent, never parsed as HTML. The whole view lives in the
+ * URL's query (shareable; the back button steps back through views). The page starts on DOMContentLoaded and,
+ * after Material's instant navigation, on `document$`; starting twice on the same element does nothing.
+ */
+(function () {
+  "use strict";
+
+  // The widget's range: within it every number is tested equal to PyTorch to 1e-5 (tests/test_try_it.py).
+  const LIMITS = { tokens: 16, size: 4 };
+  const DEFAULTS = { sequence: "a b c", model: "lstm", seed: "42", e: "2", h: "2", heads: "1", causal: "0", vocab: "", step: "1" };
+  const MODEL_NAMES = { rnn: "RNN", lstm: "LSTM", gru: "GRU", attention: "Self-attention" };
+  // What each step's table shows, in the order the model computes it; the last one is the state drawn.
+  const SHOWN = {
+    rnn: ["input", "previous_hidden", "input_contribution", "recurrent_contribution", "pre_activation", "hidden"],
+    lstm: ["input", "previous_hidden", "previous_cell", "input_gate", "forget_gate", "cell_candidate",
+      "output_gate", "kept_memory", "new_information", "cell", "hidden"],
+    gru: ["input", "previous_hidden", "reset_gate", "update_gate", "candidate", "hidden"],
+  };
+
+  function start() {
+    const root = document.getElementById("try-it");
+    if (!root || root.dataset.ready === "true" || !window.seqdocs || !window.seqdocs.trace) return;
+    root.dataset.ready = "true";
+    const form = root.querySelector("form");
+    const field = (name) => form.elements.namedItem(name);
+    let lastGood = null;
+
+    const readUrl = () => {
+      const query = new URLSearchParams(window.location.search);
+      const view = {};
+      for (const key of Object.keys(DEFAULTS)) view[key] = query.has(key) ? query.get(key) : DEFAULTS[key];
+      return view;
+    };
+    const readForm = () => ({
+      sequence: field("sequence").value,
+      model: field("model").value,
+      seed: field("seed").value.trim(),
+      e: field("e").value.trim(),
+      h: field("h").value.trim(),
+      heads: field("heads").value.trim(),
+      causal: field("causal").checked ? "1" : "0",
+      vocab: field("vocab").value,
+      step: field("step").value,
+    });
+    const fillForm = (view) => {
+      for (const key of ["sequence", "model", "seed", "e", "h", "heads", "vocab"]) field(key).value = view[key];
+      field("causal").checked = view.causal === "1";
+    };
+
+    function compute(view) {
+      const whole = (name, text, low, high) => {
+        if (!/^\d+$/.test(text)) throw fieldError(name, `${label(name)} must be a whole number from ${low} to ${high}.`);
+        const value = Number(text);
+        if (value < low || value > high) throw fieldError(name, `${label(name)} must be from ${low} to ${high} on this page.`);
+        return value;
+      };
+      if (!/^\d+$/.test(view.seed)) throw fieldError("seed", "The seed must be a whole number from 0 to 2^63 − 1.");
+      const options = {
+        sequence: view.sequence,
+        model: view.model in MODEL_NAMES ? view.model : "lstm",
+        seed: BigInt(view.seed),
+        embeddingSize: whole("e", view.e, 1, LIMITS.size),
+        hiddenSize: whole("h", view.h, 1, LIMITS.size),
+        heads: whole("heads", view.heads, 1, LIMITS.size),
+        causal: view.causal === "1",
+        vocab: view.vocab.trim() === "" ? undefined : view.vocab,
+      };
+      let tokens;
+      try {
+        tokens = window.seqdocs.tokenize(options.sequence);
+      } catch (error) {
+        throw fieldError("sequence", sentence(error.message));
+      }
+      if (tokens.length > LIMITS.tokens) {
+        throw fieldError("sequence", `This page reads at most ${LIMITS.tokens} tokens; yours has ${tokens.length}. Remove some, or use the command below.`);
+      }
+      if (options.model !== "attention") options.heads = 1;
+      try {
+        return { options, result: window.seqdocs.trace(options) };
+      } catch (error) {
+        if (!(error instanceof window.seqdocs.InputError)) throw error;
+        const where = /vocabulary/.test(error.message) ? "vocab" : /heads|divide/.test(error.message) ? "heads"
+          : /seed/.test(error.message) ? "seed" : "sequence";
+        throw fieldError(where, sentence(error.message));
+      }
+    }
+
+    function show(view, { push, replace = false }) {
+      clearErrors();
+      let computed;
+      try {
+        computed = compute(view);
+      } catch (error) {
+        if (!error.field) throw error;
+        showError(error.field, error.message);
+        return false; // the last good view stays on screen
+      }
+      const { options, result } = computed;
+      const trace = result.traces[options.model];
+      const stepCount = options.model === "attention" ? trace.tokens.length : trace.steps.length;
+      const step = Math.min(Math.max(Number.parseInt(view.step, 10) || 1, 1), stepCount);
+      lastGood = { ...view, model: options.model, step: String(step) };
+      fillForm(lastGood);
+      root.querySelector("[data-heads-field]").hidden = options.model !== "attention";
+      root.querySelector("[data-causal-field]").hidden = options.model !== "attention";
+      for (const formula of root.querySelectorAll("[data-formula]")) formula.hidden = formula.dataset.formula !== options.model;
+      renderStep(options, result, trace, step, stepCount);
+      renderCommand(options);
+      if (push || replace) {
+        // The whole view goes into the query: a new history entry for a reader's change, none on arrival.
+        const url = new URL(window.location.href);
+        url.search = new URLSearchParams(lastGood).toString();
+        if (url.href !== window.location.href) window.history[push ? "pushState" : "replaceState"](null, "", url);
+      }
+      return true;
+    }
+
+    function renderStep(options, result, trace, step, stepCount) {
+      const slider = field("step");
+      slider.max = String(stepCount);
+      slider.value = String(step);
+      const tokens = trace.tokens;
+      const token = tokens[step - 1];
+      slider.setAttribute("aria-valuetext", `step ${step} of ${stepCount}: ${token}`);
+      root.querySelector("[data-step-label]").textContent = `Step ${step} of ${stepCount}`;
+      field("previous").disabled = step <= 1;
+      field("next").disabled = step >= stepCount;
+      const tables = root.querySelector("[data-tables]");
+      tables.replaceChildren();
+      const name = MODEL_NAMES[options.model];
+      let summary;
+      if (options.model === "attention") {
+        const tensors = trace.steps[0].tensors;
+        const row = (tensor) => tensor.data[step - 1];
+        const vectors = ["inputs", "queries", "keys", "values", "output"].map((key) => [key, row(tensors[key])]);
+        tables.append(table(`Token ${step}, “${token}”: its rows of the inputs, queries, keys, values and output`,
+          vectors, "component"));
+        const perHead = options.heads > 1
+          ? tensors.attention_weights.data.flatMap((_, head) => [
+            [`scores, head ${head + 1}`, tensors.scores.data[head][step - 1]],
+            [`attention_weights, head ${head + 1}`, tensors.attention_weights.data[head][step - 1]]])
+          : [["scores", tensors.scores.data[step - 1]], ["attention_weights", tensors.attention_weights.data[step - 1]]];
+        tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens));
+        const weights = options.heads > 1 ? tensors.attention_weights.data[0][step - 1] : tensors.attention_weights.data[step - 1];
+        const strongest = weights.indexOf(Math.max(...weights));
+        summary = `${name}, token ${step} of ${stepCount}, “${token}”, attends most to token ${strongest + 1}, “${tokens[strongest]}”${options.heads > 1 ? " in head 1" : ""}.`;
+        drawPlane(null);
+      } else {
+        const tensors = trace.steps[step - 1].tensors;
+        tables.append(table(`Step ${step}: the ${name} reads “${token}”`, SHOWN[options.model].map((key) => [key, tensors[key].data]), "unit"));
+        const hidden = tensors.hidden.data.map(format).join(", ");
+        summary = `${name}, step ${step} of ${stepCount}: read “${token}”; hidden state (${hidden}).`;
+        drawPlane(options.hiddenSize === 2 ? trace.steps.slice(0, step).map((s) => s.tensors.hidden.data) : null, tokens);
+      }
+      root.querySelector("[data-live]").textContent = summary;
+    }
+
+    function table(caption, rows, columnName, columnLabels) {
+      const width = Math.max(...rows.map(([, values]) => values.length));
+      const element = document.createElement("table");
+      const captionElement = element.createCaption();
+      captionElement.textContent = caption;
+      const head = element.createTHead().insertRow();
+      const corner = document.createElement("th");
+      corner.scope = "col";
+      corner.textContent = "tensor";
+      head.append(corner);
+      for (let column = 0; column < width; column++) {
+        const cell = document.createElement("th");
+        cell.scope = "col";
+        cell.textContent = columnLabels ? `${columnName} ${column + 1}: ${columnLabels[column]}` : `${columnName} ${column + 1}`;
+        head.append(cell);
+      }
+      const body = element.createTBody();
+      for (const [rowName, values] of rows) {
+        const tableRow = body.insertRow();
+        const header = document.createElement("th");
+        header.scope = "row";
+        header.textContent = rowName;
+        tableRow.append(header);
+        for (let column = 0; column < width; column++) {
+          tableRow.insertCell().textContent = column < values.length ? format(values[column]) : "";
+        }
+      }
+      const wrapper = document.createElement("div");
+      wrapper.className = "try-it__table";
+      // A wide table scrolls sideways; a keyboard reader can reach it to scroll.
+      wrapper.tabIndex = 0;
+      wrapper.setAttribute("role", "region");
+      wrapper.setAttribute("aria-label", caption);
+      wrapper.append(element);
+      return wrapper;
+    }
+
+    function drawPlane(states, tokens) {
+      const figure = root.querySelector("[data-plane]");
+      figure.hidden = states === null;
+      if (states === null) return;
+      const svg = figure.querySelector("svg");
+      const scale = (value) => 100 + 90 * value; // the square from −1 to 1, where tanh keeps the state
+      const points = [[0, 0], ...states].map(([x, y]) => [scale(x), scale(-y)]);
+      const path = svg.querySelector("[data-path]");
+      path.setAttribute("points", points.map((point) => point.join(",")).join(" "));
+      const marks = svg.querySelector("[data-marks]");
+      marks.replaceChildren();
+      points.slice(1).forEach(([x, y], index) => {
+        const dot = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+        dot.setAttribute("cx", x);
+        dot.setAttribute("cy", y);
+        dot.setAttribute("r", index === points.length - 2 ? 5 : 3);
+        const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        label.setAttribute("x", x + 7);
+        label.setAttribute("y", y - 7);
+        label.textContent = tokens[index];
+        marks.append(dot, label);
+      });
+      const last = states[states.length - 1];
+      svg.setAttribute("aria-label", `The hidden state after each token so far, in the plane: it ends at (${last.map(format).join(", ")}), after “${tokens[states.length - 1]}”.`);
+    }
+
+    function renderCommand(options) {
+      const parts = ["seqdocs", "explain", "--model", options.model];
+      if (options.seed !== 42n) parts.push("--seed", options.seed.toString());
+      if (options.embeddingSize !== 2) parts.push("--embedding-size", String(options.embeddingSize));
+      if (options.hiddenSize !== 2 && options.model !== "attention") parts.push("--hidden-size", String(options.hiddenSize));
+      if (options.vocab !== undefined) parts.push("--vocab", shellQuote(options.vocab.trim()));
+      if (options.model === "attention" && options.causal) parts.push("--causal");
+      if (options.model === "attention" && options.heads !== 1) parts.push("--heads", String(options.heads));
+      parts.push("--", shellQuote(window.seqdocs.tokenize(options.sequence).join(" ")));
+      root.querySelector("[data-command]").textContent = parts.join(" ");
+    }
+
+    function clearErrors() {
+      for (const message of root.querySelectorAll("[data-error-for]")) message.textContent = "";
+      for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    }
+
+    function showError(name, message) {
+      const target = root.querySelector(`[data-error-for="${name}"]`);
+      target.textContent = message;
+      field(name).setAttribute("aria-invalid", "true");
+    }
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      show({ ...readForm(), step: "1" }, { push: true });
+    });
+    form.addEventListener("change", (event) => {
+      if (event.target.name === "step") show(readForm(), { push: true });
+      else if (["model", "causal", "e", "h", "heads", "seed"].includes(event.target.name)) show({ ...readForm(), step: "1" }, { push: true });
+    });
+    field("step").addEventListener("input", () => show(readForm(), { push: false }));
+    field("previous").addEventListener("click", () => show({ ...readForm(), step: String(Number(field("step").value) - 1) }, { push: true }));
+    field("next").addEventListener("click", () => show({ ...readForm(), step: String(Number(field("step").value) + 1) }, { push: true }));
+    window.addEventListener("popstate", () => {
+      if (document.getElementById("try-it") === root) show(readUrl(), { push: false });
+    });
+
+    const first = readUrl();
+    fillForm(first);
+    if (!show(first, { push: false, replace: true })) {
+      // A bad view in the URL: say what is wrong, and show the defaults beside the message.
+      const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
+      show({ ...DEFAULTS }, { push: false });
+      fillForm(first);
+      messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
+    }
+  }
+
+  function fieldError(name, message) {
+    const error = new Error(message);
+    error.field = name;
+    return error;
+  }
+
+  function label(name) {
+    return { e: "The embedding size E", h: "The hidden size H", heads: "The number of heads" }[name];
+  }
+
+  function sentence(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1) + (text.endsWith(".") ? "" : ".");
+  }
+
+  function format(value) {
+    return value.toFixed(4).replace(/^-/, "−").replace(/^−0\.0000$/, "0.0000");
+  }
+
+  function shellQuote(text) {
+    return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
+})();
