@@ -68,9 +68,10 @@ def table(header: list[str], rows: list[list[str]]) -> HTML:
                 f"<tbody>{body}</tbody></table>")
 
 
-def steps_table(trace: seqdocs.Trace, quantities: list[tuple[str, str]]) -> HTML:
+def steps_table(trace: seqdocs.Trace, quantities: list[tuple[str, str]]):
     """A row per (label, name) of `quantities`, a column per step."""
-    header = [""] + [f"step {step.index + 1}: {step.token}" for step in trace.steps]
+    header = [""] + [f"step {step.index + 1}: {step.token}"
+                     for step in trace.steps]
     rows = [[label] + [vector(step[name]) for step in trace.steps]
             for label, name in quantities]
     return table(header, rows)
