@@ -206,7 +206,8 @@ def main(site_dir: str | Path = "site") -> int:
     """Check the site built in `site_dir`; print the problems; 1 if there are any, else 0."""
     site = Path(site_dir)
     if not (site / "index.html").is_file():
-        print(f"check_site: {site} holds no built site (no index.html); build it first: scripts/site.sh", file=sys.stderr)
+        print(f"check_site: {site} holds no built site (no index.html); build it first: scripts/site.sh",
+              file=sys.stderr)
         return 2
     problems = check_site(site)
     if problems:

@@ -51,7 +51,8 @@ def test_a_leaked_placeholder_is_found(markup: str, leaked: str) -> None:
         '<math alttext="W_{\\text{emb}}"><msub><mi>W</mi><mtext>emb</mtext></msub></math>',
         "<p>The tokens {a, b, c} and the dict {'a': 1} are written out, and 10% of {0, 1}.</p>",
         '<img src="w.svg" alt="Attention weights: a attends to b with 0.4127">',
-        '<div class="highlight"><pre><span></span><code><span class="p">{</span>x<span class="p">}</span></code></pre></div>',
+        '<div class="highlight"><pre><span></span><code><span class="p">{</span>x<span class="p">}</span></code>'
+        "</pre></div>",
     ],
 )
 def test_braces_that_belong_are_not_reported(markup: str) -> None:
@@ -101,7 +102,7 @@ def test_a_returns_table_split_into_rows_is_found() -> None:
     assert problems_of(api_section("Parameters:", [("int", "T."), ("int", "H.")])) == []
 
 
-@pytest.mark.parametrize("type_", ["(..., T)", "...", "[sinusoidal_positional_encoding][sinusoidal_positional_encoding]"])
+@pytest.mark.parametrize("type_", ["(..., T)", "...", "[add_positions][seqdocs.add_positions]"])
 def test_a_shape_or_a_wrapped_line_in_the_type_column_is_found(type_: str) -> None:
     problems = problems_of(api_section("Returns:", [(type_, "entry d is the norm")]))
     assert len(problems) == 1 and f'has the type "{type_}"' in problems[0], problems
@@ -123,7 +124,9 @@ def run_main(site: Path) -> subprocess.CompletedProcess:
 def test_main_lists_each_problem_with_its_page_and_line_and_fails(tmp_path: Path) -> None:
     site = make_site(tmp_path, {
         "index.html": "<html><body><p>Fine.</p></body></html>",
-        "memory/index.html": '<html><body>\n<p>ok</p>\n<img src="cell.svg" alt="Across {CONFIG.test_size:,} sequences">\n</body></html>',
+        "memory/index.html": (
+            '<html><body>\n<p>ok</p>\n<img src="cell.svg" alt="Across {CONFIG.test_size:,} sequences">\n</body></html>'
+        ),
         "generated/memory/cell.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n<text>{n} seeds</text></svg>',
     })
     completed = run_main(site)

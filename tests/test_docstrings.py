@@ -73,7 +73,8 @@ def section_problems(obj, section) -> list[str]:
     elif kind == griffe.DocstringSectionKind.parameters:
         names = [item.name for item in section.value]
         signature = [parameter.name.lstrip("*") for parameter in getattr(obj, "parameters", None) or []]
-        problems += [f"{where}: {name!r} is not a parameter of the signature" for name in names if name not in signature]
+        problems += [f"{where}: {name!r} is not a parameter of the signature" for name in names
+                     if name not in signature]
         problems += [f"{where}: {name!r} is documented twice" for name in set(names) if names.count(name) > 1]
     elif kind == griffe.DocstringSectionKind.raises:
         problems += [
@@ -82,7 +83,8 @@ def section_problems(obj, section) -> list[str]:
             if not DOTTED_NAME.match(str(item.annotation or ""))
         ]
     elif kind in (griffe.DocstringSectionKind.attributes, griffe.DocstringSectionKind.other_parameters):
-        problems += [f"{where}: {item.name!r} is not a name" for item in section.value if not IDENTIFIER.match(item.name)]
+        problems += [f"{where}: {item.name!r} is not a name" for item in section.value
+                     if not IDENTIFIER.match(item.name)]
     return problems
 
 

@@ -81,7 +81,7 @@ def test_chromium_draws_a_gap_after_and_before_a_function_name(tmp_path: Path) -
             page = browser.new_page()
             page.goto(page_html.as_uri())
             boxes = page.eval_on_selector_all(
-                "mi", "elements => elements.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })"
+                "mi", "items => items.map(item => item.getBoundingClientRect()).map(box => [box.left, box.right])"
             )
         finally:
             browser.close()
