@@ -8,6 +8,12 @@ version 109, Firefox and Safari long before), so neither MathJax nor KaTeX is sh
 Notebook pages (mkdocs-jupyter) keep their Markdown cells' maths as plain `$...$` text for MathJax; there the
 same conversion runs on every `$...$` and `$$...$$` outside `<pre>`, `<code>` and scripts.
 
+latex2mathml writes `\sin a` as `<mi>sin</mi><mi>a</mi>`, which a browser draws as "sina": MathML leaves the
+space TeX puts around a function name to the function-application operator (U+2061) that latex2mathml does not
+write. `apply_functions` adds it, with TeX's spacing: a thin space between a function name and an argument
+that is not in brackets ("sin a", "sin(a)"), and before a function name that follows an operand
+("sin a sin b").
+
 A formula latex2mathml cannot read, or with a command it does not know (which it would print as text),
 fails the build, naming the page and the formula.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
@@ -30,8 +37,90 @@ UNKNOWN_COMMAND = re.compile(r"<m[io][^>]*>(\\[A-Za-z]+)</m[io]>")
 """latex2mathml writes a command it does not know, such as a misspelt `\\sigam`, as plain text."""
 
 
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+ET.register_namespace("", MATHML_NS)  # written back as `<math xmlns="...">`, not `<ns0:math>`
+FUNCTION_APPLICATION = "\u2061"
+THIN_SPACE = "0.1667em"  # TeX's \, (3 mu), between an operator name and its operand
+ROW_TAGS = {"math", "mrow", "mstyle", "mtd", "msqrt", "mpadded", "mphantom", "menclose", "merror"}
+"""Elements whose children are laid out one after another, where a function name and its argument sit."""
+SCRIPT_TAGS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+OPENING_FENCES = set("([{|\u2016\u27e8\u2308\u230a")
+
+
 class MathError(ValueError):
     """A formula that cannot be converted."""
+
+
+def _tag(element: ET.Element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def _is_function_name(element: ET.Element) -> bool:
+    """`\\sin`, `\\max`, `\\operatorname{diag}`, also with a script (`\\max_d`, `\\sin^2`).
+
+    latex2mathml writes letters typed in a formula one `<mi>` each, and an operator name as one `<mi>` or `<mo>`
+    of several letters; that is what tells them apart.
+    """
+    if _tag(element) in SCRIPT_TAGS and len(element):
+        return _is_function_name(element[0])
+    text = element.text or ""
+    return _tag(element) in ("mi", "mo") and len(text) > 1 and text.isalpha()
+
+
+def _function_core(element: ET.Element) -> ET.Element:
+    return _function_core(element[0]) if _tag(element) in SCRIPT_TAGS else element
+
+
+def _starts_with_fence(element: ET.Element) -> bool:
+    if _tag(element) == "mo":
+        return (element.text or "").strip() in OPENING_FENCES
+    return _tag(element) == "mrow" and len(element) > 0 and _starts_with_fence(element[0])
+
+
+def _mathml(tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.Element(f"{{{MATHML_NS}}}{tag}", attributes)
+    element.text = text
+    return element
+
+
+def apply_functions(mathml: str) -> str:
+    """Mark every function name's application with U+2061 and give it TeX's spacing.
+
+    Args:
+        mathml: A `<math>` element as latex2mathml writes it.
+
+    Returns:
+        The same element, with a function-application operator after each function name that has an
+        argument (a thin space wide unless the argument opens with a bracket), a thin space before each
+        function name that follows an operand, and no spacing of its own on a name written as `<mo>`.
+
+    Examples:
+        >>> apply_functions(convert(r"\\sin a"))[60:]
+        'line"><mrow><mi>sin</mi><mo rspace="0.1667em">\u2061</mo><mi>a</mi></mrow></math>'
+    """
+    root = ET.fromstring(mathml)
+    for row in root.iter():
+        if _tag(row) not in ROW_TAGS:
+            continue
+        children = list(row)
+        for index, child in enumerate(children):
+            if not _is_function_name(child):
+                continue
+            core = _function_core(child)
+            if _tag(core) == "mo":  # an operator's own spacing (0.28em each side) is not TeX's for a name
+                core.set("lspace", "0")
+                core.set("rspace", "0")
+            following = [sibling for sibling in children[index + 1:] if _tag(sibling) != "mspace"]
+            argument = following[0] if following else None
+            # A name followed by nothing or by an operator stands alone (`f = \tanh,`): nothing is applied.
+            if argument is not None and (_tag(argument) != "mo" or _starts_with_fence(argument)):
+                spacing = {} if _starts_with_fence(argument) else {"rspace": THIN_SPACE}
+                position = list(row).index(child) + 1
+                row.insert(position, _mathml("mo", FUNCTION_APPLICATION, **spacing))
+            previous = children[index - 1] if index > 0 else None
+            if previous is not None and _tag(previous) not in ("mo", "mspace"):
+                row.insert(list(row).index(child), _mathml("mspace", width=THIN_SPACE))
+    return ET.tostring(root, encoding="unicode")
 
 
 def latex_to_mathml(latex: str, display: bool) -> str:
@@ -45,8 +134,8 @@ def latex_to_mathml(latex: str, display: bool) -> str:
         MathError: If latex2mathml cannot read the formula.
 
     Examples:
-        >>> latex_to_mathml("x_t", display=False)[:60]
-        '<math xmlns="http://www.w3.org/1998/Math/MathML" alttext="x_'
+        >>> latex_to_mathml("x_t", display=False)[:40]
+        '<math alttext="x_t" xmlns="http://www.w3'
     """
     try:
         mathml = convert(latex, display="block" if display else "inline")
@@ -55,6 +144,7 @@ def latex_to_mathml(latex: str, display: bool) -> str:
     unknown = UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MathError(f"cannot convert {latex!r} to MathML: unknown command {unknown.group(1)}")
+    mathml = apply_functions(mathml)
     alttext = html.escape(" ".join(latex.split()), quote=True)
     return mathml.replace("<math ", f'<math alttext="{alttext}" ', 1)
 

@@ -177,7 +177,7 @@ def input_jacobian(
         causal: Attention only: mask the future (it changes nothing at the last position).
 
     Returns:
-        (..., T, H, E): entry `[..., t, i, j]` is $\partial h_{T,i} / \partial x_{t,j}$, with $t$ in reading order.
+        (..., T, H, E) whose entry `[..., t, i, j]` is $\partial h_{T,i} / \partial x_{t,j}$, with $t$ in reading order.
 
     Raises:
         InputError: If the model is unknown, the shapes do not fit, or the weights have leading dimensions the
@@ -233,7 +233,7 @@ def gradient_norms(
         causal: Attention only: mask the future (it changes nothing at the last position).
 
     Returns:
-        (..., T): entry `d` is the norm for the input `d` steps before the end; entry 0 is the last input's.
+        (..., T) whose entry `d` is the norm for the input `d` steps before the end; entry 0 is the last input's.
 
     Raises:
         InputError: If the model or the norm is unknown, or the shapes do not fit.
@@ -358,7 +358,7 @@ def gradient_inputs(config: GradientConfig | None = None) -> torch.Tensor:
         config: The sizes and seeds; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given.
 
     Returns:
-        (S, 1, T, E): a batch of one sequence per seed. The axis of size 1 lets each seed's (1, E) input row
+        (S, 1, T, E) a batch of one sequence per seed. The axis of size 1 lets each seed's (1, E) input row
         meet its own (E, H) matrix in `(S, 1, E) @ (S, E, H)`.
 
     Examples:

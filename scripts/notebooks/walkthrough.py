@@ -18,24 +18,40 @@
 # Vectors are written as (first component, second component), rounded to four decimals as torch prints them.
 
 # %%
+import io
+
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import HTML, display
+from IPython.display import HTML, Image, display
 
 import seqdocs
 
-setup = seqdocs.make_setup()  # "a b c", seed 42: the same numbers as the notebook this project grew from
+# "a b c", seed 42: the numbers of the notebook this project grew from
+setup = seqdocs.make_setup()
 print("tokens:        ", setup.tokens)
 print("token ids:     ", setup.token_ids)
-print("embedding size:", setup.embedding_size, "  hidden size:", setup.rnn.hidden_size)
+print("embedding size:", setup.embedding_size,
+      "  hidden size:", setup.rnn.hidden_size)
 print("inputs, one row per token:")
 print(setup.inputs)
 
 
 # %% [markdown]
-# Two small helpers: one writes a vector the way the tables show it, the other turns rows into an HTML table.
+# A few helpers: one writes a vector the way the tables show it, one turns rows into an HTML table, one puts a
+# model's steps side by side (a row per quantity, a column per step), and one shows a figure with a
+# description for readers who cannot see it. The figures use the site's colours: each token has its own
+# (a blue, b vermilion, c green, from Okabe and Ito's colour-blind-safe palette), and ink is near-black.
 
 # %%
+TOKEN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+INK = "#1f2328"
+plt.rcParams.update({
+    "text.color": INK, "axes.labelcolor": INK, "axes.titlecolor": INK,
+    "xtick.labelcolor": INK, "ytick.labelcolor": INK,
+    "axes.spines.top": False, "axes.spines.right": False,
+})
+
+
 def vector(tensor: torch.Tensor) -> str:
     """(0.3367, 0.1288): a vector as the tables write it."""
     return "(" + ", ".join(f"{value:.4f}" for value in tensor.tolist()) + ")"
@@ -45,85 +61,113 @@ def table(header: list[str], rows: list[list[str]]) -> HTML:
     """An HTML table: the first column names the row, the others hold numbers."""
     head = "".join(f"<th>{cell}</th>" for cell in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
+        for row in rows
     )
-    return HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return HTML(f"<table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
+
+def steps_table(trace: seqdocs.Trace, quantities: list[tuple[str, str]]):
+    """A row per (label, name) of `quantities`, a column per step."""
+    header = [""] + [f"step {step.index + 1}: {step.token}"
+                     for step in trace.steps]
+    rows = [[label] + [vector(step[name]) for step in trace.steps]
+            for label, name in quantities]
+    return table(header, rows)
+
+
+def show(figure: plt.Figure, description: str) -> None:
+    """Show a figure as a PNG with `description` as its alt text."""
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    display(Image(png.getvalue(), alt=description))  # what a screen reader says
 
 
 # %% [markdown]
 # ## The RNN
 #
 # At each step the RNN adds what the input brings to what the previous hidden state brings, and squashes the
-# sum with a tanh. The row for a token shows both parts and the new hidden state.
+# sum with a tanh. The column for a step shows both parts and the new hidden state.
 
 # %%
 rnn = seqdocs.rnn_trace(setup)
-display(table(
-    ["step", "input x", "from the input, x W_xh", "from the memory, h W_hh", "new hidden state h"],
-    [
-        [f"{step.index + 1}: {step.token}", vector(step["input"]), vector(step["input_contribution"]),
-         vector(step["recurrent_contribution"]), vector(step["hidden"])]
-        for step in rnn.steps
-    ],
-))
+display(steps_table(rnn, [
+    ("input x", "input"),
+    ("from the input, x W_xh", "input_contribution"),
+    ("from the memory, h W_hh", "recurrent_contribution"),
+    ("new hidden state h", "hidden"),
+]))
 
 # %% [markdown]
 # ## The LSTM
 #
-# The LSTM keeps a second state, the cell. Its gates, each between 0 and 1, decide how much of the old cell to
-# keep (forget gate), how much of the candidate to write (input gate) and how much of the cell to show as
-# the hidden state (output gate).
+# The LSTM keeps a second state, the cell c, edited by three gates and a candidate. Each gate is between 0 and
+# 1: the input gate i says how much of the candidate g to write, the forget gate f how much of the old cell
+# to keep, and the output gate o how much of the cell to show as the hidden state h.
 
 # %%
 lstm = seqdocs.lstm_trace(setup)
-display(table(
-    ["step", "forget gate", "input gate", "candidate", "output gate", "cell c", "hidden h"],
-    [
-        [f"{step.index + 1}: {step.token}"]
-        + [vector(step[name]) for name in
-           ("forget_gate", "input_gate", "cell_candidate", "output_gate", "cell", "hidden")]
-        for step in lstm.steps
-    ],
-))
+display(steps_table(lstm, [
+    ("input gate i", "input_gate"),
+    ("forget gate f", "forget_gate"),
+    ("cell candidate g", "cell_candidate"),
+    ("output gate o", "output_gate"),
+    ("cell c", "cell"),
+    ("hidden h", "hidden"),
+]))
 
 # %% [markdown]
 # ## The GRU
 #
-# The GRU has one state and two gates: the reset gate says how much of the old state the candidate sees, the
-# update gate how much of the old state to keep.
+# The GRU has one state and two gates: the reset gate r says how much of the old state the candidate n sees,
+# the update gate z how much of the old state to keep.
 
 # %%
 gru = seqdocs.gru_trace(setup)
-display(table(
-    ["step", "reset gate", "update gate", "candidate", "hidden h"],
-    [
-        [f"{step.index + 1}: {step.token}"]
-        + [vector(step[name]) for name in ("reset_gate", "update_gate", "candidate", "hidden")]
-        for step in gru.steps
-    ],
-))
+display(steps_table(gru, [
+    ("reset gate r", "reset_gate"),
+    ("update gate z", "update_gate"),
+    ("candidate n", "candidate"),
+    ("hidden h", "hidden"),
+]))
 
 # %% [markdown]
 # The three recurrent models each took one step per token. Here is the path each hidden state took, from the
-# zero state before the first token (the cross) to the state after the last. Each panel has its own scale.
+# zero state before the first token (the cross) to the state after the last, each step in the colour of the
+# token it read. Each panel has its own scale.
 
 # %%
 figure, panels = plt.subplots(1, 3, figsize=(11, 3.8), facecolor="white")
-for axes, trace, colour in zip(panels, (rnn, lstm, gru), ("#D55E00", "#0072B2", "#009E73")):
-    points = torch.cat([trace.steps[0]["previous_hidden"][None], trace.stacked("hidden")])  # (T + 1, H)
-    axes.plot(points[:, 0], points[:, 1], color=colour, marker="o")
-    axes.plot(0, 0, marker="x", color="black", markersize=9)
-    for point, token in zip(points[1:], trace.tokens):
-        axes.annotate(f"after {token}", point.tolist(), textcoords="offset points", xytext=(5, 5), color=colour)
+paths = []
+for axes, trace in zip(panels, (rnn, lstm, gru)):
+    start = trace.steps[0]["previous_hidden"]  # (H,), zeros
+    points = torch.cat([start[None], trace.stacked("hidden")])  # (T + 1, H)
+    axes.plot(points[:, 0], points[:, 1], linestyle="none")  # sets the scale
+    axes.plot(0, 0, marker="x", color=INK, markersize=9)
+    steps = zip(points[:-1], points[1:], trace.tokens, TOKEN_COLOURS)
+    for before, after, token, colour in steps:
+        arrow = {"arrowstyle": "-|>", "color": colour, "linewidth": 1.6,
+                 "shrinkB": 4}
+        axes.annotate("", xy=after.tolist(), xytext=before.tolist(),
+                      arrowprops=arrow)
+        axes.plot(*after.tolist(), marker="o", color=colour)
+        axes.annotate(f"after {token}", after.tolist(), color=colour,
+                      textcoords="offset points", xytext=(5, 5))
     axes.axhline(0, color="grey", linewidth=0.5)
     axes.axvline(0, color="grey", linewidth=0.5)
     axes.margins(x=0.4, y=0.3)
     axes.set_title(trace.model.upper())
     axes.set_xlabel("component 1")
+    states = ", ".join(f"{vector(point)} after {token}"
+                       for point, token in zip(points[1:], trace.tokens))
+    paths.append(f"{trace.model.upper()} {states}")
 panels[0].set_ylabel("component 2")
 figure.suptitle("Hidden state after each token")
 figure.tight_layout()
-plt.show()
+show(figure, "Hidden state after each token, one panel per model, each a path "
+             "from the zero state: " + "; ".join(paths) + ".")
 
 # %% [markdown]
 # ## Self-attention
@@ -134,11 +178,13 @@ plt.show()
 # %%
 attention = seqdocs.attention_trace(setup)
 step = attention.steps[0]
-weights = step["attention_weights"]  # (T, T): row = the token attending, column = the token attended to
+weights = step["attention_weights"]  # (T, T): row attends, column is attended to
 display(table(
     ["token attending"] + [f"to {token}" for token in setup.tokens] + ["output"],
     [
-        [token] + [f"{value:.4f}" for value in weights[row].tolist()] + [vector(step["output"][row])]
+        [token]
+        + [f"{value:.4f}" for value in weights[row].tolist()]
+        + [vector(step["output"][row])]
         for row, token in enumerate(setup.tokens)
     ],
 ))
@@ -149,13 +195,26 @@ image = axes.imshow(weights, cmap="Blues", vmin=0, vmax=1)
 for row in range(len(setup.tokens)):
     for column in range(len(setup.tokens)):
         value = float(weights[row, column])
+        # White on the darker blues, where near-black text would be hard to read.
+        colour = "white" if value > 2 / 3 else INK
         axes.text(column, row, f"{value:.4f}", ha="center", va="center",
-                  color="white" if value > 0.6 else "black")
-axes.set_xticks(range(len(setup.tokens)), [f"to {token}" for token in setup.tokens])
-axes.set_yticks(range(len(setup.tokens)), [f"{token} attends" for token in setup.tokens])
-axes.set_title("Attention weights")
+                  color=colour)
+positions = range(len(setup.tokens))
+axes.set_xticks(positions, [f"to {token}" for token in setup.tokens])
+axes.set_yticks(positions, [f"{token} attends" for token in setup.tokens])
+axes.xaxis.tick_top()
+axes.tick_params(length=0)
+axes.spines[:].set_visible(False)
+axes.set_title("Attention weights", pad=24)  # above the labels on top
 figure.colorbar(image, ax=axes, fraction=0.046)
-plt.show()
+rows = []
+for row, token in enumerate(setup.tokens):
+    shares = zip(weights[row].tolist(), setup.tokens)
+    rows.append(f"{token} attends " + ", ".join(f"{value:.4f} to {other}"
+                                                 for value, other in shares))
+show(figure, "Attention weights, a grid with one row per token attending and one "
+             "column per token attended to, darker for more: "
+             + "; ".join(rows) + ". Each row sums to 1.")
 
 # %% [markdown]
 # ## What each model keeps
@@ -165,7 +224,8 @@ plt.show()
 
 # %%
 print("RNN   hidden after the last token:", vector(rnn.final("hidden")))
-print("LSTM  hidden after the last token:", vector(lstm.final("hidden")), " cell:", vector(lstm.final("cell")))
+print("LSTM  hidden after the last token:", vector(lstm.final("hidden")),
+      " cell:", vector(lstm.final("cell")))
 print("GRU   hidden after the last token:", vector(gru.final("hidden")))
 print("self-attention output, one row per token:")
 print(step["output"])

@@ -1,0 +1,226 @@
+"""Check the built site for text no reader should meet: leaked placeholders, missing alt text, split API tables.
+
+Every page's text, the alt text of its images, its titles and accessible names, and the text of every SVG
+figure are read as a reader (or a screen reader) gets them, and fail the check when they hold:
+
+- a placeholder that was never filled in: a Python format field (`{CONFIG.test_size:,}`, `{name}`, `{:.4f}`,
+  `{}`), or a template's `{{ example.key }}` or `{% ... %}`. Code (`<pre>`, `<code>`, ...), scripts, styles and
+  MathML are left out: braces belong there;
+- an image without a description: no alt text, an empty one (unless the image is hidden from assistive
+  technology), a file name, or the placeholder Jupyter writes, "No description has been provided for this
+  image";
+- an API table (mkdocstrings) split from a misread docstring: a Returns or Yields section of more than one
+  row (on this site a Returns section describes one value), or a type cell that is a shape or a wrapped
+  line (`(..., T)`, `...`) or an unresolved cross-reference (`[name][name]`).
+
+Run it on a built site: `python scripts/check_site.py site`. It prints one line per problem, `page:line:
+problem`, and exits with status 1 if there is any, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+PLACEHOLDER = re.compile(
+    r"\{\{.*?\}\}"  # a template value: {{ example.key }}
+    r"|\{%.*?%\}"  # a template statement: {% if ... %}
+    # A str.format or f-string field: {name}, {CONFIG.test_size:,}, {values[0]!r}, {:.4f}, {}.
+    r"|\{(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\]{}]*\])*|\d+)?(?:![rsa])?(?::[^{}]*)?\}",
+    re.S,
+)
+DEFAULT_ALT_TEXTS = {"no description has been provided for this image"}
+"""What nbconvert (mkdocs-jupyter) writes for a notebook image whose output carries no description."""
+IMAGE_FILE_NAME = re.compile(r"^\S+\.(?:png|svg|jpe?g|gif|webp)$", re.I)
+VERBATIM_TAGS = {"pre", "code", "kbd", "samp", "script", "style", "math", "textarea", "template"}
+"""Elements whose text may hold braces by right: code, scripts, styles, and MathML (whose `alttext` is LaTeX)."""
+TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "placeholder")
+META_TEXT_NAMES = {"description", "og:title", "og:description", "twitter:title", "twitter:description"}
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+ONE_VALUE_SECTIONS = {"Returns:", "Yields:"}
+
+
+def placeholders(text: str) -> list[str]:
+    """The unfilled placeholders in a piece of reader-facing text.
+
+    Examples:
+        >>> placeholders("Across {CONFIG.test_size:,} held-out sequences, {{ memory.n }} of {} and {:.4f}")
+        ['{CONFIG.test_size:,}', '{{ memory.n }}', '{}', '{:.4f}']
+        >>> placeholders("the set {a, b, c}; a dict {'a': 1}")
+        []
+    """
+    return [match.group(0) for match in PLACEHOLDER.finditer(text)]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def alt_problem(attributes: dict[str, str | None]) -> str | None:
+    """What is wrong with an `<img>`'s description, or None if it has a real one.
+
+    Examples:
+        >>> alt_problem({"src": "a.svg", "alt": "Attention weights of a b c"}) is None
+        True
+        >>> alt_problem({"src": "a.png", "alt": "No description has been provided for this image"})
+        'image a.png has the placeholder alt text "No description has been provided for this image"'
+    """
+    source = _short(attributes.get("src") or "?", 60)
+    if source.startswith("data:"):
+        source = "(inline " + source[5:].split(";", 1)[0].split(",", 1)[0] + ")"
+    alt = attributes.get("alt")
+    hidden = attributes.get("aria-hidden") == "true" or attributes.get("role") in ("presentation", "none")
+    if alt is None:
+        return f"image {source} has no alt text"
+    if not alt.strip():
+        return None if hidden else f"image {source} has an empty alt text"
+    if alt.strip().lower() in DEFAULT_ALT_TEXTS:
+        return f'image {source} has the placeholder alt text "{alt.strip()}"'
+    if IMAGE_FILE_NAME.match(alt.strip()):
+        return f'image {source} has a file name for alt text: "{alt.strip()}"'
+    return None
+
+
+class _PageReader(HTMLParser):
+    """Collects the problems of one HTML page (or SVG file) as it is parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[tuple[int, str]] = []
+        self._verbatim: list[str] = []  # open verbatim elements
+        self._section_title: str | None = None  # the last mkdocstrings section title seen ("Returns:")
+        self._in_section_title = False
+        self._table: dict | None = None  # the mkdocstrings table being read
+        self._cell: list[str] | None = None
+
+    def _problem(self, message: str) -> None:
+        self.problems.append((self.getpos()[0], message))
+
+    def _check_text(self, text: str, where: str) -> None:
+        for placeholder in placeholders(text):
+            self._problem(f"unfilled placeholder {placeholder} in {where}: \"{_short(text)}\"")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "img":
+            problem = alt_problem(attributes)
+            if problem:
+                self._problem(problem)
+        if not self._verbatim:
+            for name in TEXT_ATTRIBUTES:
+                if attributes.get(name):
+                    self._check_text(attributes[name], f"{name} of <{tag}>")
+            if tag == "meta" and (attributes.get("name") or attributes.get("property")) in META_TEXT_NAMES:
+                self._check_text(attributes.get("content") or "", "the page's description")
+        if tag in VERBATIM_TAGS and tag not in VOID_TAGS:
+            self._verbatim.append(tag)
+        self._start_api_table_element(tag, attributes)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in VERBATIM_TAGS and self._verbatim and self._verbatim[-1] == tag:
+            self._verbatim.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VERBATIM_TAGS and tag in self._verbatim:
+            while self._verbatim and self._verbatim.pop() != tag:
+                pass
+        self._end_api_table_element(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self._verbatim:
+            self._check_text(data, "the text")
+        if self._in_section_title:
+            self._section_title = (self._section_title or "") + data
+        if self._cell is not None:
+            self._cell.append(data)
+
+    # mkdocstrings writes a section as <span class="doc-section-title">Returns:</span> and then a <table>
+    # whose header names the columns (Name, Type, Description, Default) and whose rows are tr.doc-section-item.
+
+    def _start_api_table_element(self, tag: str, attributes: dict[str, str | None]) -> None:
+        classes = (attributes.get("class") or "").split()
+        if tag == "span" and "doc-section-title" in classes:
+            self._in_section_title = True
+            self._section_title = ""
+        elif tag == "table" and self._section_title is not None:
+            self._table = {"section": self._section_title.strip(), "header": [], "rows": [], "line": self.getpos()[0]}
+            self._section_title = None
+        elif self._table is not None and tag == "tr":
+            self._table["rows"].append([])
+        elif self._table is not None and tag in ("th", "td"):
+            self._cell = []
+
+    def _end_api_table_element(self, tag: str) -> None:
+        if tag == "span" and self._in_section_title:
+            self._in_section_title = False
+        elif self._table is not None and tag in ("th", "td") and self._cell is not None:
+            text = " ".join("".join(self._cell).split())
+            (self._table["header"] if tag == "th" else self._table["rows"][-1]).append(text)
+            self._cell = None
+        elif self._table is not None and tag == "table":
+            self._check_api_table(self._table)
+            self._table = None
+
+    def _check_api_table(self, table: dict) -> None:
+        rows = [row for row in table["rows"] if row]
+        section = table["section"]
+        if section in ONE_VALUE_SECTIONS and len(rows) > 1:
+            first = _short(rows[0][-1], 50)
+            self.problems.append(
+                (table["line"], f"{section} table has {len(rows)} rows for one value (a wrapped docstring line "
+                                f"read as an item?), first: \"{first}\"")
+            )
+        if "Type" in table["header"]:
+            column = table["header"].index("Type")
+            for row in rows:
+                cell = row[column] if column < len(row) else ""
+                if cell == "..." or cell.startswith("(") or "][" in cell:
+                    self.problems.append((table["line"], f"{section} table has the type \"{_short(cell)}\""))
+
+
+def check_page(markup: str) -> list[tuple[int, str]]:
+    """The problems of one HTML page or SVG file, as (line, problem)."""
+    reader = _PageReader()
+    reader.feed(markup)
+    reader.close()
+    return reader.problems
+
+
+def check_site(site_dir: Path) -> list[str]:
+    """Every problem of the built site, as `page:line: problem`, pages in path order."""
+    problems = []
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix not in (".html", ".svg") or not path.is_file():
+            continue
+        relative = path.relative_to(site_dir).as_posix()
+        for line, problem in check_page(path.read_text(encoding="utf-8", errors="replace")):
+            problems.append(f"{relative}:{line}: {problem}")
+    return problems
+
+
+def main(site_dir: str | Path = "site") -> int:
+    """Check the site built in `site_dir`; print the problems; 1 if there are any, else 0."""
+    site = Path(site_dir)
+    if not (site / "index.html").is_file():
+        print(f"check_site: {site} holds no built site (no index.html); build it first: scripts/site.sh",
+              file=sys.stderr)
+        return 2
+    problems = check_site(site)
+    if problems:
+        print(f"check_site: {len(problems)} problem(s) in the built site {site}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"check_site: {site}: no placeholder, missing alt text or split API table")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+        print("usage: python scripts/check_site.py [SITE_DIR]   (default: site)", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1] if len(sys.argv) == 2 else "site"))
