@@ -7,6 +7,10 @@ gains one, which would hide one put in the wrong place.
 
 import json
 import math
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +22,7 @@ import seqdocs
 from seqdocs.cli import main
 
 ALPHABET = ("a", "b", "c", "d", "e")
+SNIPPET = Path(__file__).resolve().parent.parent / "scripts" / "snippets" / "block.py"
 TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
 
 
@@ -182,3 +187,29 @@ def test_explain_block_narrates_and_passes(capsys):
     text = capsys.readouterr().out
     assert "torch.nn.TransformerEncoderLayer" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+DECIMAL = re.compile(r"-?\d+\.\d+")
+
+
+def four_decimals(tensor: torch.Tensor) -> list[str]:
+    return [f"{value:.4f}".replace("-0.0000", "0.0000") for value in tensor.flatten().tolist()]
+
+
+@pytest.mark.slow
+def test_block_snippet_prints_the_package_values():
+    """The page's snippet, run as a reader would, prints the block's tensors, PyTorch's output and the cached rows."""
+    completed = subprocess.run([sys.executable, str(SNIPPET)], capture_output=True, text=True, timeout=120,
+                               check=True)
+    printed = [f"{float(text):.4f}".replace("-0.0000", "0.0000") for text in DECIMAL.findall(completed.stdout)]
+    setup = seqdocs.make_setup("a b c", embedding_size=4)
+    step = seqdocs.block_trace(setup).steps[0]
+    names = ("inputs", "attention_weights", "attention_output", "attention_residual", "norm1_mean", "norm1_variance",
+             "norm1_output", "feedforward_hidden", "output")
+    expected = [text for name in names for text in four_decimals(step[name])]
+    expected += four_decimals(step["output"])  # PyTorch's layer, loaded with the trace's weights
+    for cached_step in seqdocs.cached_block_trace(setup).steps:
+        expected += four_decimals(cached_step["output"])
+    assert printed == expected
+    kept = [int(count) for count in re.findall(r"keeps (\d+) numbers", completed.stdout)]
+    assert kept == [8, 16, 24]  # 2 (keys and values) x E = 4 numbers for each token read

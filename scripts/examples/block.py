@@ -69,18 +69,17 @@ def build(out: Artifacts) -> None:
     head_tabs = []
     for head in range(heads):
         first = head * head_width
-        head_columns = [f"column {first + index + 1}" for index in range(head_width)]
+        qkv = torch.cat([step["queries"][head], step["keys"][head], step["values"][head]], dim=-1)  # (T, 3d)
+        qkv_columns = [f"{letter}{subscript(first + index + 1)}" for letter in "qkv" for index in range(head_width)]
         body = (
-            f"Columns {first + 1} to {first + head_width} of $XW_Q$, $XW_K$ and $XW_V$.\n\n"
-            + "".join(
-                f"**{label}**\n\n" + tensor_table(step[name][head], rows, head_columns) + "\n"
-                for name, label in (("queries", f"Queries $Q_{head + 1}$"), ("keys", f"Keys $K_{head + 1}$"),
-                                    ("values", f"Values $V_{head + 1}$"))
-            )
+            f"Columns {first + 1} to {first + head_width} of $XW_Q$, $XW_K$ and $XW_V$: head {head + 1}'s queries, "
+            f"keys and values.\n\n"
+            + tensor_table(qkv, rows, qkv_columns) + "\n"
             + f"**Scores** $Q_{head + 1} K_{head + 1}^\\top / \\sqrt{{{head_width}}}$\n\n"
             + tensor_table(step["scores"][head], attending, attended) + "\n"
             + "**Attention weights**\n\n" + tensor_table(step["attention_weights"][head], attending, attended) + "\n"
-            + f"**Output of head {head + 1}**\n\n" + tensor_table(step["heads_output"][head], rows, head_columns)
+            + f"**Output of head {head + 1}**\n\n"
+            + tensor_table(step["heads_output"][head], rows, [f"c{subscript(first + i + 1)}" for i in range(head_width)])
         )
         head_tabs.append((f"Head {head + 1}", body))
     out.markdown("heads", tabs(head_tabs))
@@ -197,7 +196,8 @@ def build(out: Artifacts) -> None:
         values = cached_step["values"].transpose(0, 1).flatten(-2)
         kept = keys.numel() + values.numel()
         body = (
-            f"Reads `{cached_step.token}` at position {t}: its row $x_{t + 1}$ = {vector_text(cached_step['inputs'][0])}. "
+            f"Reads `{cached_step.token}`: its row $x_{t + 1}$ (embedding plus the encoding of position {t}) = "
+            f"{vector_text(cached_step['inputs'][0])}. "
             f"It computes its own query, key and value, adds the key and value to the cache, and attends with its "
             f"query to every key in the cache. The cache now holds {t + 1} × 2 × {width} = {kept} numbers.\n\n"
             + "**Cached keys** (heads side by side)\n\n"
