@@ -213,3 +213,9 @@ def test_block_snippet_prints_the_package_values():
     assert printed == expected
     kept = [int(count) for count in re.findall(r"keeps (\d+) numbers", completed.stdout)]
     assert kept == [8, 16, 24]  # 2 (keys and values) x E = 4 numbers for each token read
+
+
+def test_cli_block_options_without_the_block_are_refused(capsys):
+    assert main(["trace", "--norm-first"]) == 2
+    error = capsys.readouterr().err
+    assert "--norm-first" in error and "--model block" in error and len(error.splitlines()) == 1
