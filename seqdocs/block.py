@@ -33,6 +33,7 @@ width, heads the number of heads, d = E / heads the width of one head.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -277,8 +278,10 @@ def make_block_weights(
 
     width = check_size("embedding_size", embedding_size)
     hidden = 2 * width if feedforward_size is None else check_size("feedforward_size", feedforward_size)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise InputTypeError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputTypeError(f"seed must be a whole number, got {seed!r} ({type(seed).__name__})")
+    if not 0 <= seed < 2**63:
+        raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}")
     dtype = _check_dtype(dtype)
     generator = torch.Generator().manual_seed(seed ^ _BLOCK_STREAM)
 
@@ -531,7 +534,7 @@ def cached_block_trace(
         [(2, 1, 2), (2, 2, 2), (2, 3, 2)]
     """
     setup, config, weights = _resolve(setup, config, weights)
-    config = BlockConfig(config.num_heads, config.norm_first, config.activation, True, config.layer_norm_eps)
+    config = dataclasses.replace(config, causal=True)
     start = _block_inputs(setup)
     inputs = start["embeddings"] + start["positions"]  # (T, E)
     steps = []
