@@ -14,6 +14,19 @@ Examples:
 from importlib.metadata import PackageNotFoundError, version
 
 from .attention import AttentionWeights, attention_trace, causal_mask, self_attention
+from .block import (
+    ACTIVATIONS,
+    BLOCK_EMBEDDING_SIZE,
+    BLOCK_HEADS,
+    BlockConfig,
+    BlockWeights,
+    block_trace,
+    cache_size,
+    cached_block_trace,
+    layer_norm,
+    make_block_weights,
+    transformer_block,
+)
 from .cost import (
     COST_MODELS,
     CostMeasurement,
@@ -71,7 +84,17 @@ from .position import (
     permutation_gap,
     sinusoidal_positional_encoding,
 )
-from .reference import TOLERANCE, Check, check_all, check_attention, check_gru, check_lstm, check_rnn
+from .reference import (
+    TOLERANCE,
+    Check,
+    block_layer,
+    check_all,
+    check_attention,
+    check_block,
+    check_gru,
+    check_lstm,
+    check_rnn,
+)
 from .rnn import RNNWeights, rnn_cell, rnn_forward, rnn_trace
 from .setups import DEFAULT_SEED, DEFAULT_SEQUENCE, Setup, make_setup
 from .trace import Step, Trace
@@ -187,4 +210,17 @@ __all__ = [
     "gradient_norms",
     "init_gradient_weights",
     "input_jacobian",
+    "ACTIVATIONS",
+    "BLOCK_EMBEDDING_SIZE",
+    "BLOCK_HEADS",
+    "BlockConfig",
+    "BlockWeights",
+    "block_layer",
+    "block_trace",
+    "cache_size",
+    "cached_block_trace",
+    "check_block",
+    "layer_norm",
+    "make_block_weights",
+    "transformer_block",
 ]

@@ -50,11 +50,11 @@ import torch
 import seqdocs
 
 from ._checks import MAX_SIZE
-from .explain import MODELS, explain
+from .explain import EXTRA_MODELS, MODELS, explain
 from .trace import _tensor_to_data
 
-MODEL_CHOICES = (*MODELS, "all")
-"""What `--model` accepts: one model, or `all` of them (the default)."""
+MODEL_CHOICES = (*MODELS, *EXTRA_MODELS, "all")
+"""What `--model` accepts: one model, or `all` of the four that read the same setup (the default)."""
 
 _SUMMARY_NUMBERS = 4  # values per model in the summary: enough to recognise a state, few enough for one line
 _EXIT_USAGE = 2  # bad input, as argparse and most Unix tools use it
@@ -69,6 +69,7 @@ _OPTION_EXAMPLES = {
     "--vocab": '--vocab "a b c d"',
     "--dtype": "--dtype float64",
     "--heads": "--heads 2",
+    "--feedforward-size": "--feedforward-size 8",
     "--color": "--color never",
 }
 
@@ -119,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seeds every random weight and embedding (default: %(default)s)",
     )
     setup_options.add_argument(
-        "--embedding-size", type=_whole_number("--embedding-size", 1, MAX_SIZE), default=2, metavar="N",
-        help=f"E, the numbers per token, also the attention width (1 to {MAX_SIZE}; default: %(default)s)",
+        "--embedding-size", type=_whole_number("--embedding-size", 1, MAX_SIZE), default=None, metavar="N",
+        help=f"E, the numbers per token, also the attention width (1 to {MAX_SIZE}; default: 2, "
+        f"and {seqdocs.BLOCK_EMBEDDING_SIZE} for --model block)",
     )
     setup_options.add_argument(
         "--hidden-size", type=_whole_number("--hidden-size", 1, MAX_SIZE), default=2, metavar="N",
@@ -138,8 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--causal", action="store_true", help="attention: each token sees only itself and the tokens before it",
     )
     setup_options.add_argument(
-        "--heads", type=_whole_number("--heads", 1, MAX_SIZE), default=1, metavar="N",
-        help="attention: how many heads; must divide the embedding size (default: %(default)s)",
+        "--heads", type=_whole_number("--heads", 1, MAX_SIZE), default=None, metavar="N",
+        help=f"attention: how many heads; must divide the embedding size (default: 1, and {seqdocs.BLOCK_HEADS} "
+        f"for --model block)",
+    )
+    setup_options.add_argument(
+        "--norm-first", action="store_true",
+        help="block: LayerNorm before attention and before the feed-forward layer (pre-norm), not after each "
+        "residual sum",
+    )
+    setup_options.add_argument(
+        "--feedforward-size", type=_whole_number("--feedforward-size", 1, MAX_SIZE), default=None, metavar="N",
+        help="block: the feed-forward layer's width (default: twice the embedding size)",
     )
 
     explain_parser = commands.add_parser(
@@ -203,8 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        setup = _make_setup(args)
         models = MODELS if args.model == "all" else (args.model,)
+        _block_defaults(args, models)
+        setup = _make_setup(args)
         _check_attention_options(args, setup, models)
         if args.command == "explain":
             return _explain(args, setup, models)
@@ -226,14 +239,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, causal: bool = False,
-                   num_heads: int = 1) -> dict[str, Any]:
+                   num_heads: int = 1, norm_first: bool = False,
+                   feedforward_size: int | None = None) -> dict[str, Any]:
     """Everything `seqdocs trace --json` prints: versions, the setup, each model's complete trace, the checks.
 
     Args:
         setup: The setup, from [make_setup][seqdocs.make_setup].
-        models: Which models to trace, any of [MODELS][seqdocs.explain.MODELS].
-        causal: Trace causally masked self-attention.
-        num_heads: How many attention heads.
+        models: Which models to trace, any of [MODELS][seqdocs.explain.MODELS] and `"block"`.
+        causal: Trace causally masked self-attention (and block).
+        num_heads: How many attention heads (also the block's).
+        norm_first: The block's LayerNorm placement: pre-norm if true, post-norm if false.
+        feedforward_size: The block's feed-forward width; by default twice the embedding size.
 
     Returns:
         Plain data for `json.dumps`. `traces` maps each model to [Trace.to_dict][seqdocs.Trace.to_dict]'s output,
@@ -253,8 +269,14 @@ def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, caus
         "gru": (seqdocs.gru_trace, seqdocs.check_gru),
     }
     traces, checks = {}, []
-    for name in (name for name in MODELS if name in models):
-        if name == "attention":
+    for name in (name for name in (*MODELS, *EXTRA_MODELS) if name in models):
+        if name == "block":
+            config = seqdocs.BlockConfig(num_heads=num_heads, norm_first=norm_first, causal=causal)
+            weights = seqdocs.make_block_weights(setup.embedding_size, feedforward_size,
+                                                 seed=setup.seed, dtype=setup.embeddings.dtype)
+            trace = seqdocs.block_trace(setup, config, weights)
+            check = seqdocs.check_block(setup, config, weights)
+        elif name == "attention":
             trace = seqdocs.attention_trace(setup, causal=causal, num_heads=num_heads)
             check = seqdocs.check_attention(setup, causal=causal, num_heads=num_heads)
         else:
@@ -323,9 +345,27 @@ def _make_setup(args: argparse.Namespace) -> seqdocs.Setup:
     )
 
 
+def _block_defaults(args: argparse.Namespace, models: Sequence[str]) -> None:
+    """Fill in the sizes the user left out: the block's own defaults (E = 4, 2 heads), else the site's."""
+    block = "block" in models
+    if args.embedding_size is None:
+        args.embedding_size = seqdocs.BLOCK_EMBEDDING_SIZE if block else 2
+    heads_given = args.heads is not None
+    if args.heads is None:
+        args.heads = seqdocs.BLOCK_HEADS if block else 1
+    args.heads_given = heads_given
+    given = [option for option, used in (("--norm-first", args.norm_first),
+                                         ("--feedforward-size", args.feedforward_size is not None)) if used]
+    if given and not block:
+        raise seqdocs.InputError(
+            f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} to the Transformer block: "
+            f"add --model block, or leave {'them' if len(given) > 1 else 'it'} out"
+        )
+
+
 def _check_attention_options(args: argparse.Namespace, setup: seqdocs.Setup, models: Sequence[str]) -> None:
-    given = [option for option, used in (("--causal", args.causal), ("--heads", args.heads != 1)) if used]
-    if given and "attention" not in models:
+    given = [option for option, used in (("--causal", args.causal), ("--heads", args.heads_given)) if used]
+    if given and "attention" not in models and "block" not in models:
         raise seqdocs.InputError(
             f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} to self-attention: "
             f"add --model attention (or --model all), "
@@ -347,6 +387,8 @@ def _explain(args: argparse.Namespace, setup: seqdocs.Setup, models: Sequence[st
         models,
         causal=args.causal,
         num_heads=args.heads,
+        norm_first=args.norm_first,
+        feedforward_size=args.feedforward_size,
         colour=use_colour(args.color, sys.stdout),
         unicode=not args.ascii and _can_encode(sys.stdout, "─σ⊙×√ᵀ✓✗·"),
     )
@@ -356,7 +398,8 @@ def _explain(args: argparse.Namespace, setup: seqdocs.Setup, models: Sequence[st
 
 
 def _trace(args: argparse.Namespace, setup: seqdocs.Setup, models: Sequence[str]) -> int:
-    document = trace_document(setup, models, causal=args.causal, num_heads=args.heads)
+    document = trace_document(setup, models, causal=args.causal, num_heads=args.heads,
+                              norm_first=args.norm_first, feedforward_size=args.feedforward_size)
     if args.json:
         sys.stdout.write(json.dumps(document) + "\n")
     else:
@@ -378,7 +421,7 @@ def _summary(setup: seqdocs.Setup, document: dict[str, Any]) -> str:
     lines.append("")
     rows = []
     for name, trace in traces.items():
-        if name == "attention":
+        if name in ("attention", "block"):
             rows.append((name, "output of the last token", trace.final("output")[..., -1, :]))
         else:
             rows.append((name, "final hidden state", trace.final("hidden")))
@@ -472,7 +515,8 @@ def _unexpected(extra: Sequence[str], command: str | None) -> str:
     where = f"seqdocs {command}" if command else "seqdocs"
     word = extra[0]
     if word.startswith("-") and len(word) > 1:
-        known = [option for option in (*_OPTION_EXAMPLES, "--json", "--no-color", "--ascii", "--causal", "--help")]
+        known = [option for option in (*_OPTION_EXAMPLES, "--json", "--no-color", "--ascii", "--causal", "--norm-first",
+                                       "--help")]
         close = difflib.get_close_matches(word.split("=")[0], known, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         return f"unknown option {seqdocs.show_token(word)}: {hint}{where} --help lists the options"

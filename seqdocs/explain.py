@@ -30,16 +30,21 @@ import torch
 
 from . import __version__
 from .attention import attention_trace
+from .block import BlockConfig, block_trace, make_block_weights
 from .errors import InputError, show_token
 from .gru import gru_trace
 from .lstm import lstm_trace
-from .reference import Check, check_attention, check_gru, check_lstm, check_rnn
+from .reference import Check, check_attention, check_block, check_gru, check_lstm, check_rnn
 from .rnn import rnn_trace
 from .setups import Setup
 from .trace import Trace
 
 MODELS = ("rnn", "lstm", "gru", "attention")
 """The models [explain][seqdocs.explain.explain] can walk through, in the order it shows them."""
+
+EXTRA_MODELS = ("block",)
+"""Models [explain][seqdocs.explain.explain] shows only when asked for by name: the Transformer block is usually
+read with a wider setup (E = 4, so that two heads have two columns each) than the four models above."""
 
 MAX_SHOWN = 64
 """The longest sequence and the largest embedding or hidden size [explain][seqdocs.explain.explain] narrates.
@@ -48,7 +53,8 @@ The walk-through prints every number, so a bigger setup is a wall of digits rath
 its traces are still there for tools (`seqdocs trace --json`).
 """
 
-_MODEL_NAMES = {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU", "attention": "self-attention"}
+_MODEL_NAMES = {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU", "attention": "self-attention",
+                "block": "a Transformer block"}
 
 # ANSI Select Graphic Rendition codes, one per role a piece of text plays.
 _COLOURS = {
@@ -113,6 +119,8 @@ def explain(
     *,
     causal: bool = False,
     num_heads: int = 1,
+    norm_first: bool = False,
+    feedforward_size: int | None = None,
     colour: bool = False,
     unicode: bool = True,
     width: int = 80,
@@ -121,9 +129,13 @@ def explain(
 
     Args:
         setup: The sequence, embeddings and weights, from [make_setup][seqdocs.make_setup].
-        models: Which models to walk through, any of [MODELS][seqdocs.explain.MODELS], shown in that order.
+        models: Which models to walk through, any of [MODELS][seqdocs.explain.MODELS] and
+            [EXTRA_MODELS][seqdocs.explain.EXTRA_MODELS], shown in that order.
         causal: Mask self-attention so each token sees only itself and the tokens before it.
-        num_heads: How many heads self-attention splits its width into; must divide the embedding size.
+        num_heads: How many heads self-attention (and the block) splits its width into; must divide the
+            embedding size.
+        norm_first: The block only: LayerNorm before attention and the feed-forward layer (pre-norm).
+        feedforward_size: The block only: the feed-forward width; by default twice the embedding size.
         colour: Add ANSI colour codes (headings, formulas, token labels, check results).
         unicode: Use symbols such as σ and ⊙; if false, the text is plain ASCII apart from the user's tokens.
         width: The widest a line may be, not counting colour codes (at least 60).
@@ -143,10 +155,10 @@ def explain(
         >>> "\\x1b[" in explain(make_setup(), models=["rnn"], colour=True).text
         True
     """
-    unknown = [name for name in models if name not in MODELS]
+    unknown = [name for name in models if name not in (*MODELS, *EXTRA_MODELS)]
     if unknown or not models:
         problem = f"unknown model {show_token(str(unknown[0]))}" if unknown else "no model chosen"
-        raise InputError(f"{problem}: choose from {', '.join(MODELS)}")
+        raise InputError(f"{problem}: choose from {', '.join((*MODELS, *EXTRA_MODELS))}")
     if isinstance(width, bool) or not isinstance(width, int) or width < 60:
         raise InputError(f"width must be a whole number of at least 60 columns, got {width!r}")
     because = f"explain prints every number, so it takes at most {MAX_SHOWN}"
@@ -160,7 +172,7 @@ def explain(
             raise InputError(
                 f"{what} {size} is too big to narrate: {because}; give a smaller one, or use seqdocs trace --json"
             )
-    chosen = [name for name in MODELS if name in models]
+    chosen = [name for name in (*MODELS, *EXTRA_MODELS) if name in models]
     writer = _Writer(colour=colour, glyphs=_UNICODE if unicode else _ASCII, width=width)
     sections = {"rnn": _explain_rnn, "lstm": _explain_lstm, "gru": _explain_gru}
 
@@ -169,6 +181,9 @@ def explain(
     for name in chosen:
         if name == "attention":
             checks.append(_explain_attention(writer, setup, causal=causal, num_heads=num_heads))
+        elif name == "block":
+            config = BlockConfig(num_heads=num_heads, norm_first=norm_first, causal=causal)
+            checks.append(_explain_block(writer, setup, config, feedforward_size))
         else:
             checks.append(sections[name](writer, setup))
     if len(checks) > 1:
@@ -616,6 +631,106 @@ def _explain_attention(writer: _Writer, setup: Setup, *, causal: bool, num_heads
         "draws on the whole sequence."
     )
     check = check_attention(setup, causal=causal, num_heads=num_heads)
+    writer.check(check)
+    return check
+
+
+def _explain_block(writer: _Writer, setup: Setup, config: BlockConfig, feedforward_size: int | None) -> Check:
+    weights = make_block_weights(setup.embedding_size, feedforward_size, seed=setup.seed if setup.seed is not None
+                                 else 42, dtype=setup.embeddings.dtype)
+    step = block_trace(setup, config, weights).steps[0]
+    g = writer.glyphs
+    width, heads = weights.width, config.num_heads
+    head_width = width // heads
+    tokens = _position_labels(setup.tokens)
+    where = "pre-norm" if config.norm_first else "post-norm"
+    writer.heading(f"Transformer block ({where}{', causal' if config.causal else ''}): heads, residual, "
+                   f"LayerNorm, feed-forward")
+    attention = f"MHA(x) = [head_1 .. head_{heads}] W_O + b_O,  head_j = softmax(Q_j K_j{g.transposed} / " \
+                f"{g.sqrt}{head_width}) V_j"
+    if config.norm_first:
+        writer.formulas("X = embeddings + positions", attention, "Y = X + MHA(LN1(X))",
+                        f"output = Y + FF(LN2(Y)),  FF(y) = {config.activation}(y W_1 + b_1) W_2 + b_2")
+    else:
+        writer.formulas("X = embeddings + positions", attention, "Y = LN1(X + MHA(X))",
+                        f"output = LN2(Y + FF(Y)),  FF(y) = {config.activation}(y W_1 + b_1) W_2 + b_2")
+    writer.paragraph(
+        f"The block is torch.nn.TransformerEncoderLayer written out. Its {heads} heads each attend on "
+        f"{head_width} of the {width} columns of Q, K and V; W_O mixes their outputs. The residual adds the "
+        f"block's input back to what attention made of it, so nothing the input held is lost; LayerNorm "
+        f"then shifts and scales each token's row to mean 0 and variance 1. The feed-forward layer works on "
+        f"each row alone, through {weights.feedforward_size} hidden units, and has its own residual and "
+        f"LayerNorm. LN(x) = gain {g.odot} (x - mean) / {g.sqrt}(variance + eps) + bias, with the mean and "
+        f"variance of each row's {width} numbers."
+    )
+    _show_weights(writer, {
+        "query": weights.query, "key": weights.key, "value": weights.value, "output": weights.output,
+        "feedforward_in": weights.feedforward_in, "feedforward_out": weights.feedforward_out,
+    }, {
+        "query": ("W_Q", "query weights, head j: columns of block j", "x", "d"),
+        "key": ("W_K", "key weights", "x", "d"),
+        "value": ("W_V", "value weights", "x", "d"),
+        "output": ("W_O", "output projection", "d", "x"),
+        "feedforward_in": ("W_1", "feed-forward, in", "x", "u"),
+        "feedforward_out": ("W_2", "feed-forward, out", "u", "x"),
+    }, seeded=True)
+    writer.paragraph("Every bias is 0 and every LayerNorm gain 1, as PyTorch starts them; the trace's weights "
+                     "hold them all, under the names of the layer's state_dict().")
+    columns = _units("x", width)
+    for name, title, note in (
+        ("embeddings", "Embeddings,", "one row per token"),
+        ("positions", "Positions,", "the sinusoidal encoding of positions 0, 1, ..."),
+        ("inputs", "X = embeddings + positions,", "the block's input"),
+    ):
+        writer.subheading(title, note)
+        writer.matrix(step[name], tokens, columns)
+
+    def layer_norm_rows(number: int, what: str) -> None:
+        writer.subheading(f"LN{number}: mean and variance of each row", f"of {what}")
+        stats = torch.stack([step[f"norm{number}_mean"], step[f"norm{number}_variance"]], dim=-1)
+        writer.matrix(stats, tokens, ["mean", "variance"])
+        writer.subheading(f"LN{number} output,", "each row now has mean 0 and variance 1 (times gain, plus bias)")
+        writer.matrix(step[f"norm{number}_output"], tokens, columns)
+
+    if config.norm_first:
+        layer_norm_rows(1, "X")
+    for head in range(heads):
+        first = head * head_width
+        writer.heading(f"Head {head + 1} of {heads}: columns d{first} to d{first + head_width - 1}")
+        head_columns = _units("d", width)[first:first + head_width]
+        for name, label in (("queries", "Q"), ("keys", "K"), ("values", "V")):
+            writer.subheading(f"{label}_{head + 1}")
+            writer.matrix(step[name][head], tokens, head_columns)
+        writer.subheading(f"Scores Q K{g.transposed} / {g.sqrt}{head_width},", "row: looking; column: looked at")
+        writer.matrix(step["scores"][head], tokens, tokens)
+        writer.subheading("Attention weights", "= softmax of each row" + (", future blocked" if config.causal else ""))
+        writer.matrix(step["attention_weights"][head], tokens, tokens)
+        writer.subheading(f"Head {head + 1}'s output", f"= weights {g.times} V_{head + 1}")
+        writer.matrix(step["heads_output"][head], tokens, head_columns)
+    writer.heading("Heads together, residual, LayerNorm, feed-forward")
+    for name, title, note in (
+        ("concatenated", "The heads side by side,", f"(T {g.times} {width})"),
+        ("attention_output", "MHA = heads W_O + b_O,", "what attention adds to each row"),
+        ("attention_residual", "Residual X + MHA,", "the input kept, plus attention"),
+    ):
+        writer.subheading(title, note)
+        writer.matrix(step[name], tokens, columns)
+    if config.norm_first:
+        layer_norm_rows(2, "the residual sum")
+    else:
+        layer_norm_rows(1, "the residual sum")
+    writer.subheading(f"Feed-forward hidden units {config.activation}(y W_1 + b_1)",
+                      f"(T {g.times} {weights.feedforward_size})")
+    writer.matrix(step["feedforward_hidden"], tokens, _units("u", weights.feedforward_size))
+    writer.subheading("Feed-forward output,", "hidden W_2 + b_2")
+    writer.matrix(step["feedforward_output"], tokens, columns)
+    writer.subheading("Residual: what the feed-forward layer read, plus its output")
+    writer.matrix(step["feedforward_residual"], tokens, columns)
+    if not config.norm_first:
+        layer_norm_rows(2, "that second residual sum")
+    writer.subheading("Output of the block,", f"(T {g.times} {width}), one row per token")
+    writer.matrix(step["output"], tokens, columns)
+    check = check_block(setup, config, weights)
     writer.check(check)
     return check
 

@@ -32,11 +32,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import attention_trace
+from .block import BlockConfig, BlockWeights, block_trace
 from .errors import InputError
 from .gru import gru_trace
 from .lstm import lstm_trace
 from .rnn import rnn_trace
 from .setups import Setup, make_setup
+from .trace import Trace
 
 TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
 """The largest relative difference a check accepts, by dtype."""
@@ -88,8 +90,8 @@ def _relative_error(ours: torch.Tensor, theirs: torch.Tensor, scale: float = 0.0
     return float((ours - theirs).abs().max()) / scale
 
 
-def _result(model: str, reference: str, setup: Setup, compared: str, *pairs: tuple) -> Check:
-    dtype = setup.embeddings.dtype
+def _result(model: str, reference: str, setup: Setup | torch.Tensor, compared: str, *pairs: tuple) -> Check:
+    dtype = setup.dtype if isinstance(setup, torch.Tensor) else setup.embeddings.dtype
     return Check(
         model=model,
         reference=reference,
@@ -263,6 +265,109 @@ def check_attention(setup: Setup | None = None, *, causal: bool = False, num_hea
         (step["output"], sdpa_output, output_scale),
         (step["output"], mha_output, output_scale),
         (ours_weights, mha_weights, weights_scale),
+    )
+
+
+def block_layer(trace: Trace) -> nn.TransformerEncoderLayer:
+    """The `nn.TransformerEncoderLayer` a [block_trace][seqdocs.block_trace] describes, its weights loaded.
+
+    Built from the trace alone: its `options` are the layer's arguments and its `weights` the layer's
+    `state_dict()`, which is what makes a block trace, written as JSON, usable in PyTorch.
+
+    Args:
+        trace: A block trace, or one read back with [Trace.from_json][seqdocs.Trace.from_json].
+
+    Returns:
+        The layer in eval mode, dropout 0, `batch_first=True`, in the trace's dtype.
+
+    Examples:
+        >>> from seqdocs import block_trace
+        >>> trace = block_trace()
+        >>> layer = block_layer(trace)
+        >>> step = trace.steps[0]
+        >>> torch.allclose(layer(step["inputs"][None])[0], step["output"], atol=1e-6)
+        True
+    """
+    options = trace.options
+    dtype = trace.weights["linear1.weight"].dtype
+    layer = nn.TransformerEncoderLayer(
+        options["d_model"], options["nhead"], options["dim_feedforward"], dropout=0.0,
+        activation=options["activation"], layer_norm_eps=options["layer_norm_eps"], batch_first=True,
+        norm_first=options["norm_first"], dtype=dtype,
+    )
+    layer.load_state_dict(trace.weights)
+    return layer.eval()
+
+
+def _block_scale(step, state: dict[str, torch.Tensor], weights_scale: float, options: dict) -> float:
+    """The size the block's output is computed from (see the module docstring), for its relative error.
+
+    The largest term of any sum on the way (a matrix product adds |row| x |column| terms; attention's output
+    carries its weights' error times the values, times W_O), times what each LayerNorm does to an error in
+    its input: it divides it by the row's standard deviation and multiplies it by the gain.
+    """
+    def size(tensor: torch.Tensor) -> float:
+        return float(tensor.abs().max())
+
+    # Pre-norm's feed-forward layer reads LN2's output, post-norm's LN1's.
+    feedforward_input = step["norm2_output"] if options["norm_first"] else step["norm1_output"]
+    terms = [
+        size(step["inputs"]), size(step["attention_residual"]), size(step["feedforward_residual"]),
+        weights_scale * size(step["values"]) * size(state["self_attn.out_proj.weight"].abs().sum(1)),
+        size(feedforward_input.abs() @ state["linear1.weight"].abs().T),  # (T, E) @ (E, F)
+        size(step["feedforward_hidden"].abs() @ state["linear2.weight"].abs().T),  # (T, F) @ (F, E)
+    ]
+    scale = max(1.0, *terms)
+    for number in (1, 2):
+        gain = size(state[f"norm{number}.weight"])
+        spread = float(torch.sqrt(step[f"norm{number}_variance"].min() + options["layer_norm_eps"]))
+        scale *= max(1.0, gain / spread)
+    return scale
+
+
+def check_block(
+    setup: Setup | None = None, config: BlockConfig | None = None, weights: BlockWeights | None = None
+) -> Check:
+    """Compare [block_trace][seqdocs.block_trace] with `torch.nn.TransformerEncoderLayer` on the same weights.
+
+    The layer is built from the trace ([block_layer][seqdocs.block_layer]) and run on the trace's inputs, with
+    PyTorch's causal mask if the trace is causal. Compared: the block's output, and every head's attention
+    weights (from the layer's own `self_attn`, given the rows the block's attention read).
+
+    Args:
+        setup: As for [block_trace][seqdocs.block_trace].
+        config: As for [block_trace][seqdocs.block_trace].
+        weights: As for [block_trace][seqdocs.block_trace].
+
+    Returns:
+        The comparison.
+
+    Examples:
+        >>> print(check_block().reference)
+        torch.nn.TransformerEncoderLayer
+    """
+    trace = block_trace(setup, config, weights)
+    step, options = trace.steps[0], trace.options
+    layer = block_layer(trace)
+    length, dtype = len(trace.tokens), step["inputs"].dtype
+    # PyTorch's causal mask: -inf above the diagonal, added to the scores.
+    mask = nn.Transformer.generate_square_subsequent_mask(length, dtype=dtype) if options["causal"] else None
+    with torch.no_grad():
+        theirs = layer(step["inputs"][None], src_mask=mask, is_causal=options["causal"])[0]  # (1, T, E) -> (T, E)
+        attended = (step["norm1_output"] if options["norm_first"] else step["inputs"])[None]  # (1, T, E)
+        _, their_weights = layer.self_attn(attended, attended, attended, attn_mask=mask, need_weights=True,
+                                           average_attn_weights=False)  # (1, heads, T, T)
+    weights_scale = max(1.0, float(step["scores"].abs().max()))
+    output_scale = _block_scale(step, trace.weights, weights_scale, options)
+    variant = ", ".join(filter(None, ["pre-norm" if options["norm_first"] else "post-norm",
+                                      "causal" if options["causal"] else ""]))
+    return _result(
+        f"block ({variant})",
+        "torch.nn.TransformerEncoderLayer",
+        step["inputs"],
+        "output of every token, and every head's attention weights",
+        (step["output"], theirs, output_scale),
+        (step["attention_weights"], their_weights[0], weights_scale),
     )
 
 

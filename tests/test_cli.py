@@ -169,7 +169,7 @@ BAD_INPUTS = [
     (["trace", "--seed", "-1"], ["--seed", "from 0"]),
     (["trace", "--seed", str(2**64)], ["--seed", "2**63 - 1"]),
     (["explain", "--seed"], ["--seed", "needs a value"]),
-    (["explain", "--model", "transformer"], ["--model", "rnn, lstm, gru, attention or all", "'transformer'"]),
+    (["explain", "--model", "transformer"], ["--model", "rnn, lstm, gru, attention, block or all", "'transformer'"]),
     (["trace", "--dtype", "float16"], ["--dtype", "float32 or float64"]),
     (["explain", "--bogus"], ["unknown option '--bogus'", "--help"]),
     (["trace", "--jsno"], ["unknown option '--jsno'", "did you mean --json?"]),

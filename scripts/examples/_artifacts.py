@@ -51,7 +51,7 @@ _ALT_SPECIAL = re.compile(r"([\\`$\[\]])")
 _SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"')
 
 
-MODEL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "attention": "Self-attention"}
+MODEL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "attention": "Self-attention", "block": "Transformer block"}
 """How provenance notes name the models that `seqdocs` checks call "rnn", "lstm", ..."""
 
 
