@@ -173,7 +173,7 @@ def clip_gradients(
     r"""Scale all gradients together so that their joint norm is at most `max_norm`, as `clip_grad_norm_` does.
 
     The joint norm is $\sqrt{\sum_W \lVert \partial L / \partial W \rVert^2}$, over every entry of every
-    gradient; every gradient is multiplied by $\min(1, \text{max\_norm} / (\text{norm} + 10^{-6}))$.
+    gradient; every gradient is multiplied by $\min(1, m / (\lVert g \rVert + 10^{-6}))$, with $m$ = `max_norm`.
 
     Args:
         gradients: The gradients by name.

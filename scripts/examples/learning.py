@@ -173,16 +173,7 @@ def build(out: Artifacts) -> None:
     out.markdown("rnn_forward", forward_tabs(rnn, tokens))
     out.value("rnn_loss", format_number(float(rnn.loss)))
     out.markdown("rnn_backward", rnn_backward_tabs(rnn, tokens))
-    out.markdown(
-        "rnn_sum",
-        tensor_table(
-            shares_and_sums(rnn),
-            [f"step {step.index + 1} · `{step.token}`: $x_{step.index + 1}^\\top \\delta_{step.index + 1}$ "
-             f"and $h_{step.index}^\\top \\delta_{step.index + 1}$" for step in rnn.steps]
-            + ["**sum** $\\partial L / \\partial W_{xh}$ and $\\partial L / \\partial W_{hh}$"],
-            [f"$W_{{xh}}$ {label}" for label in entry_labels(2, 2)] + [f"$W_{{hh}}$ {label}" for label in entry_labels(2, 2)],
-        ),
-    )
+    out.markdown("rnn_sum", sum_tables(rnn))
     rnn_rows = [("gradients", "$\\partial L / \\partial {symbol}$"),
                 ("clipped_gradients", "clipped"),
                 ("weights", "${symbol}$ before"),
@@ -372,6 +363,20 @@ def flow_alt(rnn: seqdocs.LearningStep, lstm: seqdocs.LearningStep) -> str:
                          ("cell_gradient_from_next_step", "through the forget gate"),
                          ("cell_gradient", "sum")])
     )
+
+
+def sum_tables(rnn: seqdocs.LearningStep) -> str:
+    """Two tables, ∂L/∂W_xh then ∂L/∂W_hh: a row per step's share, flattened, and a last row with their sum."""
+    tables = []
+    for name, symbol, share in (("input_to_hidden", "W_{xh}", "x_t^\\top \\delta_t"),
+                                ("hidden_to_hidden", "W_{hh}", "h_{t-1}^\\top \\delta_t")):
+        values = torch.cat([rnn.stacked(f"{name}_gradient").flatten(1), rnn.gradients[name].flatten()[None]])
+        rows = [f"step {step.index + 1} · `{step.token}`" for step in rnn.steps]
+        rows.append(f"**sum** $\\partial L / \\partial {symbol}$")
+        columns = [f"${symbol}$ {label}" for label in entry_labels(*rnn.gradients[name].shape)]
+        heading = f"${share}$, each step's share of $\\partial L / \\partial {symbol}$:\n\n"
+        tables.append(heading + tensor_table(values, rows, columns))
+    return "\n".join(tables)
 
 
 def shares_and_sums(rnn: seqdocs.LearningStep) -> torch.Tensor:
