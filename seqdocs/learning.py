@@ -627,8 +627,10 @@ def autograd_learning_step(
     }
     shares = seen["weights"]
     if model == "rnn":
-        result["steps.input_to_hidden_gradient"] = torch.stack([gradient(w["weight_ih"]).T for w in shares])  # (T, E, H)
-        result["steps.hidden_to_hidden_gradient"] = torch.stack([gradient(w["weight_hh"]).T for w in shares])  # (T, H, H)
+        input_shares = [gradient(w["weight_ih"]).T for w in shares]  # T x (E, H)
+        hidden_shares = [gradient(w["weight_hh"]).T for w in shares]  # T x (H, H)
+        result["steps.input_to_hidden_gradient"] = torch.stack(input_shares)  # (T, E, H)
+        result["steps.hidden_to_hidden_gradient"] = torch.stack(hidden_shares)  # (T, H, H)
         result["steps.pre_activation_gradient"] = torch.stack([gradient(w["bias_ih"]) for w in shares])  # (T, H)
     else:
         result["steps.cell_gradient"] = torch.cat([gradient(cell_state) for cell_state in seen["cell"]])  # (T, H)
