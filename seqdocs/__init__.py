@@ -57,6 +57,23 @@ from .gradients import (
     input_jacobian,
 )
 from .gru import GRUWeights, gru_cell, gru_forward, gru_trace
+from .learning import (
+    LEARNING_MODELS,
+    LEARNING_RATE,
+    MAX_NORM,
+    READOUT_SEED,
+    LearningStep,
+    ReadoutWeights,
+    autograd_learning_step,
+    check_learning_step,
+    clip_gradients,
+    learning_step,
+    lstm_backward,
+    lstm_learning_step,
+    make_readout,
+    rnn_backward,
+    rnn_learning_step,
+)
 from .lstm import LSTMWeights, lstm_cell, lstm_forward, lstm_trace
 from .memory_task import (
     MAX_DISTRACTORS,
@@ -223,4 +240,19 @@ __all__ = [
     "layer_norm",
     "make_block_weights",
     "transformer_block",
+    "LEARNING_MODELS",
+    "LEARNING_RATE",
+    "MAX_NORM",
+    "READOUT_SEED",
+    "LearningStep",
+    "ReadoutWeights",
+    "autograd_learning_step",
+    "check_learning_step",
+    "clip_gradients",
+    "learning_step",
+    "lstm_backward",
+    "lstm_learning_step",
+    "make_readout",
+    "rnn_backward",
+    "rnn_learning_step",
 ]
