@@ -69,6 +69,7 @@ from .position import (
     add_positions,
     order_experiment,
     permutation_gap,
+    position_rotation,
     sinusoidal_positional_encoding,
 )
 from .reference import TOLERANCE, Check, check_all, check_attention, check_gru, check_lstm, check_rnn
@@ -175,6 +176,7 @@ __all__ = [
     "add_positions",
     "order_experiment",
     "permutation_gap",
+    "position_rotation",
     "sinusoidal_positional_encoding",
     "GRADIENT_MODELS",
     "JACOBIAN_NORMS",
