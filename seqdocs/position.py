@@ -99,8 +99,8 @@ def position_rotation(distance: int, width: int, *, dtype: torch.dtype = torch.f
     $\mathrm{PE}_{p+\Delta} = \mathrm{PE}_p R(\Delta)$ for every position $p$.
 
     Pair $i$ of columns of [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding] is
-    $(\sin \omega_i p, \cos \omega_i p)$ with $\omega_i = 10000^{-2i/d_{\text{model}}}$. Moving $\Delta$ positions on
-    adds $a_i = \omega_i \Delta$ to its angle, and for a row vector that is one product with the 2 x 2 block
+    $(\sin \omega_i p, \cos \omega_i p)$ with $\omega_i = 10000^{-2i/d_{\text{model}}}$. Moving $\Delta$
+    positions on adds $a_i = \omega_i \Delta$ to its angle, and for a row vector that is one product with the 2 x 2 block
     `[[cos a, -sin a], [sin a, cos a]]`. $R(\Delta)$ holds these blocks on its diagonal. It depends on $\Delta$ alone, not on $p$: the encoding
     of "$\Delta$ positions later" is the same linear map of the encoding at every position. $R(-\Delta)$ is
     $R(\Delta)^\top$, the inverse turn.

@@ -99,6 +99,8 @@ def build(out: Artifacts) -> None:
     out.markdown("causal_output", tensor_table(causal["output"], rows, [f"out{sub}" for sub in components]))
 
     out.value("width", str(width))
+    # One head: the scores are a single (T, T) matrix; with h heads they would be (h, T, T).
+    out.value("heads", str(1 if step["scores"].dim() == 2 else step["scores"].shape[-3]))
     out.value("sqrt_width", f"{width ** 0.5:.4f}")
     # Single numbers the prose quotes: one score worked by hand, and where each token puts most of its weight.
     out.value("query_a", vector_text(step["queries"][0]))
