@@ -399,6 +399,7 @@ BREAKS_NOTATION = {
     r"(?i)four gates": "an LSTM has three gates and a candidate",
     r"\$E_\{|\$E\$ has one row|matrix \$E\$": "E is the embedding size; the matrix is W_{\\text{emb}}",
     r"distance \$[kd]\$|\$d = T - t\$": "a distance is Delta, never d or k",
+    r"\$d = \d|width-\$d\$": "a width is d_model (or d_k for a key), never a bare d",
     r"Starts from blank [^s]": "a text slip in the LSTM's step tabs",
 }
 
@@ -424,7 +425,8 @@ def test_pages_follow_the_site_notation(pattern: str) -> None:
 def test_the_notation_rules_catch_a_slip() -> None:
     """The patterns above must be able to fail."""
     slips = [r"A = \operatorname{softmax}(QK^\top/\sqrt{d})", r"$x_t W_{xn} + b_{xn}$", "four gates, a cell",
-             r"The embedding matrix $E$ has one row", r"distance $k$", "Starts from blank the hidden state"]
+             r"The embedding matrix $E$ has one row", r"distance $k$", "Starts from blank the hidden state",
+             "with $d = 32$"]
     for slip in slips:
         assert any(re.search(pattern, slip) for pattern in BREAKS_NOTATION), slip
 

@@ -117,6 +117,9 @@ def build(out: Artifacts) -> None:
         ),
     )
     out.value("largest_weight", f"{float(step['attention_weights'].max()):.4f}")
+    score_ranges = step["scores"].amax(dim=-1) - step["scores"].amin(dim=-1)  # (T,): how far apart each row's scores are
+    out.value("largest_score_range", f"{float(score_ranges.max()):.4f}")
+    out.value("even_share", f"{1 / len(tokens):.4f}")
     out.value("causal_first_output", vector_text(causal["output"][0]))
     out.value("first_value", vector_text(step["values"][0]))
     out.value(

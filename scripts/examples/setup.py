@@ -32,7 +32,7 @@ def build(out: Artifacts) -> None:
     )
     out.markdown(
         "sequence",
-        "| position | " + " | ".join(str(position + 1) for position in range(len(tokens))) + " |\n"
+        "| step $t$ | " + " | ".join(str(step + 1) for step in range(len(tokens))) + " |\n"
         "| :--- |" + " :---: |" * len(tokens) + "\n"
         "| token | " + " | ".join(f"`{token}`" for token in tokens) + " |\n"
         "| id | " + " | ".join(str(token_id) for token_id in ids) + " |\n",
