@@ -38,8 +38,12 @@ SIGNED = "RdBu_r"
 SHARES = "Blues"
 """Colour map for values from 0 to 1 that are parts of a whole, such as attention weights."""
 
-GATE_SCALE = ((0.0, 1.0), SHARES)
-"""The fixed colour scale of a gate (a share from 0, shut, to 1, open) on every page that draws one."""
+GATES = "Greys"
+"""Colour map for gates, from 0 (white, shut) to 1 (black, open): a hue of its own, so that a gate is never
+mistaken for a state of either sign drawn in [SIGNED][] beside it, whatever the reader's colour vision."""
+
+GATE_SCALE = ((0.0, 1.0), GATES)
+"""The fixed colour scale of a gate on every page that draws one."""
 
 STATE_SCALE = ((-1.0, 1.0), SIGNED)
 """The fixed colour scale of a candidate or a state on the LSTM and GRU pages: -1 to 1, beyond it the end colour."""
@@ -357,9 +361,14 @@ def scale_keys(figure, axes: Axes, keys: Sequence[tuple[tuple[tuple[float, float
         axes: The heatmap's axes; the bars take room from its right side.
         keys: ((limits, colour map), label) per bar, left to right, e.g. `(GATE_SCALE, "gates")`.
     """
-    for (limits, colour_map), label in keys:
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    divider = make_axes_locatable(axes)
+    for index, ((limits, colour_map), label) in enumerate(keys):
+        # Each bar in a slot of its own, the later ones past the earlier bar's tick labels and title.
+        bar_axes = divider.append_axes("right", size=0.12, pad=0.12 if index == 0 else 0.62)
         mappable = mpl.cm.ScalarMappable(norm=mcolors.Normalize(*limits), cmap=mpl.colormaps[colour_map])
-        bar = figure.colorbar(mappable, ax=axes, fraction=0.03, pad=0.02, aspect=25)
+        bar = figure.colorbar(mappable, cax=bar_axes)
         bar.set_label(label, fontsize=8.5)
         bar.ax.tick_params(labelsize=8, length=2)
         bar.outline.set_visible(False)

@@ -133,12 +133,12 @@ def build(out: Artifacts) -> None:
         scales = [GATE_SCALE] * 2 + [STATE_SCALE] * (len(QUANTITIES) - 2)
         steps_heatmap(axes, grid.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=2,
                       row_scales=scales)
-        scale_keys(figure, axes, [(GATE_SCALE, "gates, 0 to 1"), (STATE_SCALE, "the rest, -1 to 1")])
+        scale_keys(figure, axes, [(GATE_SCALE, "gates"), (STATE_SCALE, "candidate and states")])
         figure.tight_layout()
     alt = (
         "Heatmap of the GRU's gates and states: rows reset gate, update gate, the memory's share of the candidate, "
         "candidate and hidden state; two columns per step, one per unit; each cell with its value printed. The "
-        "two gates are coloured on a fixed scale from white (0) to dark blue (1); the other rows on a fixed "
+        "two gates are coloured on a fixed scale from white (0) to black (1); the other rows on a fixed "
         "scale from blue (-1) through white (0) to red (+1). "
         + steps_text(trace.steps, [("reset", "reset_gate"), ("update", "update_gate"), ("hidden", "hidden")])
     )

@@ -73,13 +73,13 @@ def build(out: Artifacts) -> None:
         scales = [GATE_SCALE if name in GATES else STATE_SCALE for name, _, _ in QUANTITIES]
         steps_heatmap(axes, values.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=4,
                       row_scales=scales)
-        scale_keys(figure, axes, [(GATE_SCALE, "gates, 0 to 1"), (STATE_SCALE, "candidate and states, -1 to 1")])
+        scale_keys(figure, axes, [(GATE_SCALE, "gates"), (STATE_SCALE, "candidate and states")])
         figure.tight_layout()
     alt = (
         "Heatmap of the LSTM's gates and states: one row per quantity (input gate, forget gate, cell candidate, "
         "output gate, kept memory, new information, cell, hidden state), two columns per step for the two units, "
-        "each cell with its value printed. The three gates are coloured on a fixed scale from white (0) to dark "
-        "blue (1); every other row on a fixed scale from blue (-1) through white (0) to red (+1). "
+        "each cell with its value printed. The three gates are coloured on a fixed scale from white (0) to black "
+        "(1); every other row on a fixed scale from blue (-1) through white (0) to red (+1). "
         + steps_text(trace.steps, [("forget gate", "forget_gate"), ("cell", "cell"), ("hidden", "hidden")])
     )
     out.figure("gates", figure, alt=alt)
