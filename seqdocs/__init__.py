@@ -99,6 +99,7 @@ from .position import (
     add_positions,
     order_experiment,
     permutation_gap,
+    position_rotation,
     sinusoidal_positional_encoding,
 )
 from .reference import (
@@ -215,6 +216,7 @@ __all__ = [
     "add_positions",
     "order_experiment",
     "permutation_gap",
+    "position_rotation",
     "sinusoidal_positional_encoding",
     "GRADIENT_MODELS",
     "JACOBIAN_NORMS",

@@ -6,17 +6,21 @@ every token in one step; nothing in it says which token came first. Reorder the 
 the same rows, reordered the same way (it is *permutation-equivariant*).
 
 To tell positions apart, a Transformer adds a vector to each input that depends only on the position
-(Vaswani et al., 2017, "Attention is all you need", section 3.5). For position $p$ and width $d$:
+(Vaswani et al., 2017, "Attention is all you need", section 3.5). For position $p$ and model width
+$d_{\text{model}}$:
 
 $$
-\mathrm{PE}_{p,\,2i} = \sin\!\left(\frac{p}{10000^{2i/d}}\right), \qquad
-\mathrm{PE}_{p,\,2i+1} = \cos\!\left(\frac{p}{10000^{2i/d}}\right)
+\mathrm{PE}_{p,\,2i} = \sin\!\left(\frac{p}{10000^{2i/d_{\text{model}}}}\right), \qquad
+\mathrm{PE}_{p,\,2i+1} = \cos\!\left(\frac{p}{10000^{2i/d_{\text{model}}}}\right)
 $$
 
 Each pair of columns $(2i, 2i + 1)$ is a point turning around the unit circle as $p$ grows, the first pair by
-one radian per position, each later pair more slowly, the last one nearly 10000 times more slowly.
+one radian per position, each later pair more slowly, the last one nearly 10000 times more slowly. So moving
+$\Delta$ positions on turns every pair by its own angle, the same at every position: $\mathrm{PE}_{p+\Delta} =
+\mathrm{PE}_p R(\Delta)$ for one rotation $R(\Delta)$ ([position_rotation][seqdocs.position_rotation]).
 
-Shapes: T sequence length, E embedding size, D attention width, H hidden size.
+Shapes: T sequence length, E embedding size (= $d_{\text{model}}$, the width the encoding is added to),
+D attention width, H hidden size.
 """
 
 from __future__ import annotations
@@ -87,6 +91,62 @@ def sinusoidal_positional_encoding(length: int, width: int, *, dtype: torch.dtyp
     encoding[:, 0::2] = torch.sin(angles)  # even columns 2i
     encoding[:, 1::2] = torch.cos(angles[:, : width // 2])  # odd columns 2i + 1 (one fewer if d is odd)
     return encoding.to(dtype)
+
+
+def position_rotation(distance: int, width: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    r"""The rotation $R(\Delta)$ that moves every position's encoding $\Delta$ positions on.
+
+    $\mathrm{PE}_{p+\Delta} = \mathrm{PE}_p R(\Delta)$ for every position $p$.
+
+    Pair $i$ of columns of [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding] is
+    $(\sin \omega_i p, \cos \omega_i p)$ with $\omega_i = 10000^{-2i/d_{\text{model}}}$. Moving $\Delta$
+    positions on adds $a_i = \omega_i \Delta$ to its angle, and for a row vector that is one product with the 2 x 2 block
+    `[[cos a, -sin a], [sin a, cos a]]`. $R(\Delta)$ holds these blocks on its diagonal. It depends on $\Delta$ alone, not on $p$: the encoding
+    of "$\Delta$ positions later" is the same linear map of the encoding at every position. $R(-\Delta)$ is
+    $R(\Delta)^\top$, the inverse turn.
+
+    Args:
+        distance: $\Delta$, how many positions on (negative: back), -10000 to 10000.
+        width: $d_{\text{model}}$, the encoding's width; even, since an odd width's last column has a sine
+            and no cosine to turn with it.
+        dtype: The floating-point type of the result. The angles are computed in float64 either way.
+
+    Returns:
+        ($d_{\text{model}}$, $d_{\text{model}}$) the block-diagonal rotation; use it as `encoding @ rotation`.
+
+    Raises:
+        InputError: If `distance` is out of range, or `width` is out of range or odd.
+        InputTypeError: If `distance` or `width` is not a whole number, or `dtype` not a floating-point type.
+
+    Examples:
+        >>> import torch
+        >>> encoding = sinusoidal_positional_encoding(10, 4, dtype=torch.float64)  # (T, d_model)
+        >>> rotation = position_rotation(3, 4, dtype=torch.float64)  # (d_model, d_model)
+        >>> bool(torch.allclose(encoding[:7] @ rotation, encoding[3:]))  # PE_{p+3} = PE_p R(3), every p
+        True
+        >>> position_rotation(1, 2)  # d_model = 2: one pair, turned by one radian
+        tensor([[ 0.5403, -0.8415],
+                [ 0.8415,  0.5403]])
+    """
+    distance = check_whole("distance", distance, -MAX_POSITIONS, MAX_POSITIONS)
+    width = check_size("width", width)
+    if width % 2:
+        raise InputError(
+            f"width must be even for a rotation, got {width}: an odd width's last column is a sine with no "
+            "cosine to turn with it"
+        )
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InputTypeError(f"dtype must be a floating-point torch.dtype such as torch.float32, got {dtype!r}")
+
+    pair_starts = torch.arange(0, width, 2, dtype=torch.float64)  # (d/2,): 2i = 0, 2, 4, ...
+    angles = distance * ENCODING_BASE ** (-pair_starts / width)  # (d/2,): a_i = omega_i * Delta
+    cosines, sines = torch.cos(angles), torch.sin(angles)  # (d/2,) each
+    rotation = torch.zeros(width, width, dtype=torch.float64)  # (d, d)
+    rotation[0::2, 0::2] = torch.diag(cosines)  # sine column -> sine column: cos a
+    rotation[0::2, 1::2] = torch.diag(-sines)  # sine column -> cosine column: -sin a
+    rotation[1::2, 0::2] = torch.diag(sines)  # cosine column -> sine column: sin a
+    rotation[1::2, 1::2] = torch.diag(cosines)  # cosine column -> cosine column: cos a
+    return rotation.to(dtype)
 
 
 def add_positions(inputs: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,10 @@ package (a stale table, a wrong tensor in a tab) fails.
 
 from __future__ import annotations
 
+import ast
 import html
+import json
+import math
 import re
 import subprocess
 import sys
@@ -19,6 +22,8 @@ import pytest
 import torch
 
 import seqdocs
+
+from generated import example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = REPO_ROOT / "scripts" / "snippets"
@@ -237,3 +242,223 @@ def test_attention_snippet_prints_the_package_values() -> None:
 @pytest.mark.slow
 def test_setup_snippet_prints_the_embeddings() -> None:
     assert run_snippet("setup") == four_decimals(seqdocs.make_setup().embeddings)
+
+
+# --- Claims in the pages' prose, each recomputed here another way ---------------------------------------------
+
+GENERATED = REPO_ROOT / "docs" / "generated"
+EXAMPLES = REPO_ROOT / "scripts" / "examples"
+
+
+def example_config_hidden_size(example: str, config_class: str) -> int:
+    """The hidden_size an example passes to its config (read from its source, without running it)."""
+    tree = ast.parse((EXAMPLES / f"{example}.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == config_class:
+            for keyword in node.keywords:
+                if keyword.arg == "hidden_size":
+                    return ast.literal_eval(keyword.value)
+    raise AssertionError(f"scripts/examples/{example}.py passes no hidden_size to {config_class}")
+
+
+def test_setup_page_weight_scales_are_pytorchs_measured() -> None:
+    """The toy's standard normal weights against nn.RNN's own initialisation, at the sizes the Setup page names."""
+    values = example_values("setup")
+    setup = seqdocs.make_setup()
+    # The Setup page quotes the package's default sizes; the chapters must use those very sizes.
+    assert example_config_hidden_size("gradients", "GradientConfig") == seqdocs.GradientConfig().hidden_size
+    assert example_config_hidden_size("memory", "MemoryConfig") == seqdocs.MemoryConfig().hidden_size
+    for key, hidden_size in (("toy_scale_ratio", setup.rnn.hidden_size),
+                             ("memory_scale_ratio", seqdocs.MemoryConfig().hidden_size),
+                             ("gradients_scale_ratio", seqdocs.GradientConfig().hidden_size)):
+        # nn.RNN's bound depends on the hidden size alone, so a wide input gives many draws from one module:
+        # 40,000 or more, for a spread to within about 1%.
+        torch.manual_seed(0)
+        module = torch.nn.RNN(40_000 // hidden_size + 1, hidden_size)
+        weights = torch.cat([parameter.detach().flatten() for parameter in module.parameters()])
+        assert weights.abs().max().item() <= 1 / math.sqrt(hidden_size)
+        ratio = 1.0 / weights.std().item()  # the toy's spread is 1
+        # The page prints one decimal: up to 0.05 of rounding, and about 1% of sampling here.
+        assert number(values[key]) == pytest.approx(ratio, abs=0.05 + 0.015 * ratio), key
+    # And the toy's weights are standard normal indeed: their draws' spread over many seeds is 1.
+    spread = seqdocs.make_setup(embedding_size=64, hidden_size=64).rnn.hidden_to_hidden.std()  # 4,096 draws
+    assert spread.item() == pytest.approx(1.0, abs=0.05)
+
+
+def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
+    """Each row of the RNN page's weight-scale table, recomputed with torch.nn.RNN: |sum| > 1 iff |h| > tanh(1)."""
+    measured = json.loads((GENERATED / "rnn" / "weight_scales.json").read_text(encoding="utf-8"))
+    assert len(measured["rows"]) == 4
+    for row in measured["rows"]:
+        config = seqdocs.GradientConfig(length=measured["length"], embedding_size=row["E"], hidden_size=row["H"],
+                                        seeds=tuple(measured["seeds"]), dtype="float32",
+                                        weight_scale=1.0 if row["kind"] == "standard normal" else None)
+        weights = seqdocs.init_gradient_weights("rnn", config)
+        inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
+        states = []
+        for seed in range(len(config.seeds)):
+            module = torch.nn.RNN(row["E"], row["H"], batch_first=True)
+            with torch.no_grad():
+                module.weight_ih_l0.copy_(weights.input_to_hidden[seed].T)
+                module.weight_hh_l0.copy_(weights.hidden_to_hidden[seed].T)
+                module.bias_ih_l0.copy_(weights.bias[seed, 0])
+                module.bias_hh_l0.zero_()
+                states.append(module(inputs[seed])[0])  # (1, T, H)
+        hidden = torch.stack(states)  # (S, 1, T, H)
+        outside = (hidden.abs() > math.tanh(1)).float().mean().item()
+        assert outside == pytest.approx(row["outside"], abs=2 / hidden.numel()), row
+        assert (1 - hidden**2).median().item() == pytest.approx(row["median_slope"], abs=1e-3), row
+    by_size = {}
+    for row in measured["rows"]:
+        by_size.setdefault(row["H"], {})[row["kind"]] = row["outside"]
+    # What the page's sentences rest on: standard normal weights leave the square more often at both sizes.
+    assert all(kinds["standard normal"] > kinds["PyTorch's"] for kinds in by_size.values())
+
+
+def test_attention_page_scaling_table_as_torch_computes_it() -> None:
+    """The table under "Why divide by sqrt(d_k)", recomputed with F.scaled_dot_product_attention."""
+    measured = json.loads((GENERATED / "attention" / "scaling.json").read_text(encoding="utf-8"))
+    values = example_values("attention")
+    for row in measured["rows"]:
+        width = row["width"]
+        config = seqdocs.GradientConfig(length=measured["tokens"], embedding_size=width, hidden_size=width,
+                                        seeds=tuple(measured["seeds"]), dtype="float32",
+                                        weight_scale=1.0 if row["kind"] == "standard normal" else None)
+        weights = seqdocs.init_gradient_weights("attention", config)
+        inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, d_model)
+        queries, keys = inputs @ weights.query, inputs @ weights.key  # (S, 1, T, d_k)
+        raw = queries @ keys.transpose(-2, -1)  # (S, 1, T, T)
+        identity = torch.eye(measured["tokens"]).expand(queries.shape[:-1] + (measured["tokens"],))
+        attention = torch.nn.functional.scaled_dot_product_attention(queries, keys, identity)  # rows: the weights
+        assert raw.std().item() == pytest.approx(row["raw_spread"], rel=1e-3)
+        assert (raw / math.sqrt(width)).std().item() == pytest.approx(row["scaled_spread"], rel=1e-3)
+        assert attention.amax(dim=-1).median().item() == pytest.approx(row["top_weight"], abs=1e-4)
+    # The page's rule: spreads are "steady" when the largest is within the stated factor of the smallest.
+    for kind, key in (("PyTorch's", "pytorch"), ("standard normal", "normal")):
+        scaled = [row["scaled_spread"] for row in measured["rows"] if row["kind"] == kind]
+        steady = max(scaled) <= measured["steady_factor"] * min(scaled)
+        assert (values[f"{key}_scaled_trend"] == "stay steady") == steady, kind
+    assert values["pytorch_scaled_trend"] == "stay steady"  # the division corrects for the width ...
+    assert values["normal_scaled_trend"] != "stay steady"  # ... and not for the size of the weights
+
+
+def step_numbers(text: str) -> list[float]:
+    """ "0.0000 at step 1, 0.0002 at step 2" -> [0.0, 0.0002]"""
+    return [float(found) for found in re.findall(r"(-?\d+\.\d+) at step \d+", text)]
+
+
+def test_gru_page_two_comparisons_are_what_it_says() -> None:
+    """The table compares two runs, each on its own states; the check compares one step from the same state."""
+    values = example_values("gru")
+    setup = seqdocs.make_setup()
+    weights, hidden_size = setup.gru, setup.gru.hidden_size
+    module = torch.nn.GRU(setup.embedding_size, hidden_size)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(weights.input_weight.T)
+        module.weight_hh_l0.copy_(weights.hidden_weight.T)
+        module.bias_ih_l0.copy_(weights.input_bias)
+        module.bias_hh_l0.copy_(weights.hidden_bias)
+
+    def textbook_step(x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """Cho et al.'s GRU, written out here: the reset gate scales h before W_hn. The biases are all zero."""
+        w_ir, w_iz, w_in = weights.input_weight.chunk(3, dim=-1)
+        w_hr, w_hz, w_hn = weights.hidden_weight.chunk(3, dim=-1)
+        r, z = torch.sigmoid(x @ w_ir + h @ w_hr), torch.sigmoid(x @ w_iz + h @ w_hz)
+        return (1 - z) * torch.tanh(x @ w_in + (r * h) @ w_hn) + z * h
+
+    assert not weights.input_bias.any() and not weights.hidden_bias.any()
+    with torch.no_grad():
+        torch_run = module(setup.inputs)[0]  # (T, H): nn.GRU on its own states
+        textbook_run, h = [], torch.zeros(hidden_size)
+        for x in setup.inputs:
+            h = textbook_step(x, h)
+            textbook_run.append(h)
+        textbook_run = torch.stack(textbook_run)  # (T, H)
+        previous = torch.cat([torch.zeros(1, hidden_size), textbook_run[:-1]])  # the textbook's own h_{t-1}
+        one_step = torch.stack([module(x[None], p[None])[1][0] for x, p in zip(setup.inputs, previous)])
+    trajectory_gaps = (torch_run - textbook_run).abs().amax(dim=-1).tolist()
+    one_step_gaps = (one_step - textbook_run).abs().amax(dim=-1).tolist()
+    assert step_numbers(values["trajectory_gaps"]) == pytest.approx(trajectory_gaps, abs=6e-5)
+    assert step_numbers(values["one_step_gaps"]) == pytest.approx(one_step_gaps, abs=6e-5)
+    assert number(values["largest_gap"]) == pytest.approx(max(trajectory_gaps), abs=6e-5)
+    assert number(values["textbook_vs_torch"]) == pytest.approx(max(one_step_gaps), abs=6e-5)
+    assert values["textbook_vs_torch_step"] == str(one_step_gaps.index(max(one_step_gaps)) + 1)
+    # Two comparisons, two different numbers: from step 3 on, the runs' states differ before the step.
+    assert max(trajectory_gaps) != max(one_step_gaps)
+
+
+# --- One notation for the whole site --------------------------------------------------------------------------
+
+NOTATION_PAGES = ("index", "setup", "rnn", "lstm", "gru", "attention", "word-order", "conventions", "notation")
+"""The pages held to the notation here (the chapters past the toy are to follow; see the Notation page)."""
+NOTATION_UNITS = ("overview", "setup", "rnn", "lstm", "gru", "attention", "word_order", "conventions")
+"""The generated material of those pages."""
+BREAKS_NOTATION = {
+    r"\\sqrt\{d\}": "the key width is d_k: \\sqrt{d_k}",
+    r"W_\{x[rzn]\}|b_\{x[rzn]\}": "the GRU's input weights and biases are W_{ir}, W_{iz}, W_{in}, b_{in}",
+    r"(?i)four gates": "an LSTM has three gates and a candidate",
+    r"\$E_\{|\$E\$ has one row|matrix \$E\$": "E is the embedding size; the matrix is W_{\\text{emb}}",
+    r"distance \$[kd]\$|\$d = T - t\$": "a distance is Delta, never d or k",
+    r"\$d = \d|width-\$d\$": "a width is d_model (or d_k for a key), never a bare d",
+    r"Starts from blank [^s]": "a text slip in the LSTM's step tabs",
+}
+
+
+def notation_sources() -> dict[str, str]:
+    sources = {f"docs/{page}.md": (REPO_ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+               for page in NOTATION_PAGES}
+    for unit in NOTATION_UNITS:
+        folder = GENERATED / unit
+        if not folder.is_dir():
+            pytest.fail(f"{folder} is missing: run `.venv/bin/python scripts/build_artifacts.py --only {unit}`")
+        for path in sorted(folder.glob("*.md")):
+            sources[str(path.relative_to(REPO_ROOT))] = path.read_text(encoding="utf-8")
+    return sources
+
+
+@pytest.mark.parametrize("pattern", sorted(BREAKS_NOTATION))
+def test_pages_follow_the_site_notation(pattern: str) -> None:
+    offenders = [name for name, text in notation_sources().items() if re.search(pattern, text)]
+    assert not offenders, f"{BREAKS_NOTATION[pattern]}; found in {offenders}"
+
+
+def test_the_notation_rules_catch_a_slip() -> None:
+    """The patterns above must be able to fail."""
+    slips = [r"A = \operatorname{softmax}(QK^\top/\sqrt{d})", r"$x_t W_{xn} + b_{xn}$", "four gates, a cell",
+             r"The embedding matrix $E$ has one row", r"distance $k$", "Starts from blank the hidden state",
+             "with $d = 32$"]
+    for slip in slips:
+        assert any(re.search(pattern, slip) for pattern in BREAKS_NOTATION), slip
+
+
+def test_every_page_with_a_formula_links_to_the_notation_and_the_nav_lists_it() -> None:
+    mkdocs = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert re.search(r"^  - Notation: notation\.md$", mkdocs, re.M), "mkdocs.yml has no nav entry for notation.md"
+    for page in NOTATION_PAGES:
+        text = (REPO_ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+        if "$$" in text and page != "notation":
+            assert "(notation.md" in text, f"{page}.md has formulas but no link to the Notation page"
+
+
+def test_gate_rows_keep_one_fixed_colour_scale_whatever_the_values() -> None:
+    """The LSTM and GRU heatmaps: a gate of 0.9 is the same colour on both pages, whatever else they show."""
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import matplotlib
+
+        matplotlib.use("svg")
+        import matplotlib.pyplot as plt
+        from _figures import GATE_SCALE, STATE_SCALE, steps_heatmap
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    colours = []
+    for states in ([[0.1, -0.2]], [[3.0, -4.0]]):  # (steps, units): tiny states, then large ones
+        figure, axes = plt.subplots()
+        values = [[[0.9, 0.2]], states]  # (rows, steps, units): a gate row, then a state row
+        steps_heatmap(axes, values, ["gate", "state"], ["a"], gate_rows=1, row_scales=[GATE_SCALE, STATE_SCALE])
+        images = axes.get_images()
+        assert [image.norm.vmin for image in images] == [0.0, -1.0]
+        assert [image.norm.vmax for image in images] == [1.0, 1.0]
+        colours.append(images[0].cmap(images[0].norm(0.9)))
+        plt.close(figure)
+    assert colours[0] == colours[1]

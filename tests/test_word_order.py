@@ -64,6 +64,74 @@ def test_add_positions_adds_the_encoding_to_every_sequence_of_a_batch() -> None:
         torch.testing.assert_close(with_positions[sequence] - inputs[sequence], expected, rtol=0, atol=1e-6)
 
 
+# --- Distance, and which way: the encoding moves by a rotation, its dot product is symmetric --------------------
+
+
+@pytest.mark.parametrize("width", [2, 6, 32])
+@pytest.mark.parametrize("distance", [-5, -1, 0, 1, 3, 17])
+def test_one_rotation_moves_every_position_by_the_same_distance(width: int, distance: int) -> None:
+    """PE_{p+Δ} = PE_p R(Δ) for every p, with R(Δ) the same matrix whatever p: checked against the formula."""
+    length = 40
+    by_hand = torch.tensor(encoding_by_hand(length + abs(distance), width), dtype=torch.float64)  # p = 0 .. 39 + |Δ|
+    rotation = seqdocs.position_rotation(distance, width, dtype=torch.float64)  # (d, d)
+    start = abs(distance) if distance < 0 else 0  # every p for which p and p + Δ are both in the table
+    positions = torch.arange(start, start + length - abs(distance))
+    torch.testing.assert_close(by_hand[positions] @ rotation, by_hand[positions + distance], rtol=0, atol=1e-12)
+    # A rotation: it keeps lengths, and turning back by Δ is its transpose.
+    torch.testing.assert_close(rotation @ rotation.T, torch.eye(width, dtype=torch.float64), rtol=0, atol=1e-12)
+    torch.testing.assert_close(
+        seqdocs.position_rotation(-distance, width, dtype=torch.float64), rotation.T, rtol=0, atol=1e-15
+    )
+
+
+def test_the_rotation_is_block_diagonal_and_float32_by_default() -> None:
+    rotation = seqdocs.position_rotation(2, 6)
+    assert rotation.dtype == torch.float32 and rotation.shape == (6, 6)
+    outside_blocks = torch.ones(6, 6, dtype=torch.bool)
+    for pair in range(3):
+        outside_blocks[2 * pair : 2 * pair + 2, 2 * pair : 2 * pair + 2] = False
+    assert rotation[outside_blocks].abs().max().item() == 0.0
+    angle = 2 * 10000 ** (-2 / 6)  # pair 1 turns omega_1 = 10000^(-2/6) radians per position, two positions
+    assert rotation[2, 2].item() == pytest.approx(math.cos(angle), abs=1e-7)
+    assert rotation[2, 3].item() == pytest.approx(-math.sin(angle), abs=1e-7)
+
+
+@pytest.mark.parametrize("distance", [1, 3, 10])
+def test_the_dot_product_cannot_tell_ahead_from_behind_but_a_rotated_query_can(distance: int) -> None:
+    width, length = 32, 64
+    encoding = torch.tensor(encoding_by_hand(length, width), dtype=torch.float64)  # (T, d)
+    rotation = seqdocs.position_rotation(distance, width, dtype=torch.float64)
+    for p in range(distance, length - distance):
+        ahead, behind = encoding[p] @ encoding[p + distance], encoding[p] @ encoding[p - distance]
+        # The same, and equal to the sum of cos(omega_i * distance), whatever p.
+        expected = sum(math.cos(distance * 10000 ** (-2 * pair / width)) for pair in range(width // 2))
+        assert ahead.item() == pytest.approx(expected, abs=1e-9)
+        assert behind.item() == pytest.approx(expected, abs=1e-9)
+        scores = encoding[p] @ rotation @ encoding.T  # (T,)
+        assert scores.argmax().item() == p + distance
+        assert scores[p + distance].item() == pytest.approx(width / 2, abs=1e-9)  # every cosine is cos 0 = 1
+        assert scores[p + distance] - scores[p - distance] > 1e-3
+
+
+def test_the_rotation_snippet_prints_what_the_page_says() -> None:
+    """The page's claim rests on this output: a tiny error for the rotation, equal dot products, and the
+    rotated query's best match exactly Δ ahead."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "snippets" / "word_order_rotation.py")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    lines = completed.stdout.splitlines()
+    assert float(lines[0].rsplit(" ", 1)[1]) < 1e-12
+    ahead, behind = re.findall(r"= (-?\d+\.\d+)", lines[1])
+    assert ahead == behind
+    with_rotation = dict(re.findall(r"(ahead|behind) (-?\d+\.\d+)", lines[2]))
+    assert float(with_rotation["ahead"]) > float(with_rotation["behind"])
+    assert lines[2].endswith("best position 13")  # p = 10, delta = 3 in the snippet
+
+
 # --- Permutation-equivariance of plain attention, and what breaks it -------------------------------------------
 
 
@@ -161,6 +229,11 @@ def test_causal_weights_are_zero_above_the_diagonal_and_rows_sum_to_one(variant:
         (lambda: seqdocs.sinusoidal_positional_encoding(3, "2"), InputTypeError, "width must be a whole number"),
         (lambda: seqdocs.sinusoidal_positional_encoding(3, 2, dtype=torch.int64), seqdocs.InputTypeError,
          "dtype must be a floating-point"),
+        (lambda: seqdocs.position_rotation(1, 3), InputError, "width must be even for a rotation, got 3"),
+        (lambda: seqdocs.position_rotation(1, 0), InputError, "width must be between 1 and 512"),
+        (lambda: seqdocs.position_rotation(1.5, 2), InputTypeError, "distance must be a whole number"),
+        (lambda: seqdocs.position_rotation(10_001, 2), InputError, "distance must be between -10000 and 10000"),
+        (lambda: seqdocs.position_rotation(1, 2, dtype=torch.int32), InputTypeError, "dtype must be a floating-point"),
         (lambda: seqdocs.add_positions([[1.0, 2.0]]), seqdocs.InputTypeError, "inputs must be a torch.Tensor"),
         (lambda: seqdocs.add_positions(torch.ones(2, 2, dtype=torch.int64)), seqdocs.InputTypeError,
          "floating-point numbers, got torch.int64"),

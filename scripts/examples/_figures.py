@@ -38,6 +38,16 @@ SIGNED = "RdBu_r"
 SHARES = "Blues"
 """Colour map for values from 0 to 1 that are parts of a whole, such as attention weights."""
 
+GATES = "Greys"
+"""Colour map for gates, from 0 (white, shut) to 1 (black, open): a hue of its own, so that a gate is never
+mistaken for a state of either sign drawn in [SIGNED][] beside it, whatever the reader's colour vision."""
+
+GATE_SCALE = ((0.0, 1.0), GATES)
+"""The fixed colour scale of a gate on every page that draws one."""
+
+STATE_SCALE = ((-1.0, 1.0), SIGNED)
+"""The fixed colour scale of a candidate or a state on the LSTM and GRU pages: -1 to 1, beyond it the end colour."""
+
 
 def token_colour(position: int) -> str:
     """The colour of the token at this position of the sequence."""
@@ -68,6 +78,7 @@ def heatmap(
     digits: int = 4,
     column_groups: Sequence[str] | None = None,
     blank: Sequence[Sequence[bool]] | None = None,
+    row_scales: Sequence[tuple[tuple[float, float], str]] | None = None,
 ) -> AxesImage:
     """A grid of coloured cells with each value printed in its cell and every row and column labelled.
 
@@ -83,17 +94,26 @@ def heatmap(
             are named above the column labels and separated by a gap line.
         blank: (rows, columns) `True` where a cell holds no value (e.g. a masked attention pair): drawn
             hatched, with a dash instead of a number.
+        row_scales: If given, one (limits, colour map) per row, in place of `limits` and `colour_map`: rows
+            that hold different kinds of number (gates from 0 to 1, states of either sign) each keep a fixed
+            scale of their own.
 
     Returns:
-        The image, for `figure.colorbar` if the figure wants a colour key.
+        The image, for `figure.colorbar` if the figure wants a colour key (with `row_scales`, the first row's).
     """
     grid = np.asarray(values, dtype=float)
     rows, columns = grid.shape
-    norm = mcolors.Normalize(*limits)
-    cmap = mpl.colormaps[colour_map]
+    scales = list(row_scales) if row_scales is not None else [(limits, colour_map)] * rows
+    if len(scales) != rows:
+        raise ValueError(f"row_scales has {len(scales)} entries for {rows} rows: give one per row")
     hidden = np.zeros_like(grid, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
-    shown = np.ma.masked_array(grid, mask=hidden)
-    image = axes.imshow(shown, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    images = {}
+    for scale in dict.fromkeys(scales):  # each distinct scale once, in the order the rows first use it
+        others = np.array([row_scale != scale for row_scale in scales])[:, None]  # (rows, 1)
+        shown = np.ma.masked_array(grid, mask=hidden | others)
+        images[scale] = axes.imshow(shown, cmap=mpl.colormaps[scale[1]], norm=mcolors.Normalize(*scale[0]),
+                                    aspect="auto", interpolation="nearest")
+    image = images[scales[0]]
     for row in range(rows):
         for column in range(columns):
             if hidden[row, column]:
@@ -106,7 +126,9 @@ def heatmap(
                 axes.text(column, row, "–", ha="center", va="center", color=foreground())
                 continue
             value = grid[row, column]
-            axes.text(column, row, format_number(value, digits), ha="center", va="center", color=text_colour_on(cmap(norm(value))))
+            (low, high), name = scales[row]
+            fill = mpl.colormaps[name](mcolors.Normalize(low, high)(value))
+            axes.text(column, row, format_number(value, digits), ha="center", va="center", color=text_colour_on(fill))
     axes.set_xticks(range(columns), column_labels)
     axes.set_yticks(range(rows), row_labels)
     axes.xaxis.tick_top()
@@ -139,6 +161,7 @@ def steps_heatmap(
     tokens: Sequence[str],
     *,
     gate_rows: int,
+    row_scales: Sequence[tuple[tuple[float, float], str]] | None = None,
 ) -> AxesImage:
     """A recurrent model's gates and states at every step, as one [heatmap][]: a row per quantity, a column per unit.
 
@@ -151,6 +174,8 @@ def steps_heatmap(
         row_labels: One label per quantity.
         tokens: The token each step reads, one per step.
         gate_rows: How many of the first rows are gates: a line sets them apart from the states they produce.
+        row_scales: If given, one (limits, colour map) per quantity, as for [heatmap][]: e.g. [GATE_SCALE][]
+            for the gates and [STATE_SCALE][] for the rest.
 
     Returns:
         The image, for `figure.colorbar` if the figure wants a colour key.
@@ -163,6 +188,7 @@ def steps_heatmap(
         row_labels,
         [f"unit {unit + 1}" for _ in range(steps) for unit in range(units)],
         column_groups=[f"Step {t} · {token}" for t, token in enumerate(tokens, 1)],
+        row_scales=row_scales,
     )
     for tick in axes.get_xticklabels():
         tick.set_fontsize(8)  # the unit labels repeat in every group; the step names above them matter more
@@ -325,3 +351,24 @@ def path(
             label, xy=tuple(point), xytext=offset, textcoords="offset points", color=point_colours[index],
             ha="left" if offset[0] >= 0 else "right", va="bottom" if offset[1] >= 0 else "top",
         )
+
+
+def scale_keys(figure, axes: Axes, keys: Sequence[tuple[tuple[tuple[float, float], str], str]]) -> None:
+    """One colour bar per scale beside the axes, each labelled: the key to a heatmap that mixes fixed scales.
+
+    Args:
+        figure: The figure the axes belong to.
+        axes: The heatmap's axes; the bars take room from its right side.
+        keys: ((limits, colour map), label) per bar, left to right, e.g. `(GATE_SCALE, "gates")`.
+    """
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    divider = make_axes_locatable(axes)
+    for index, ((limits, colour_map), label) in enumerate(keys):
+        # Each bar in a slot of its own, the later ones past the earlier bar's tick labels and title.
+        bar_axes = divider.append_axes("right", size=0.12, pad=0.12 if index == 0 else 0.62)
+        mappable = mpl.cm.ScalarMappable(norm=mcolors.Normalize(*limits), cmap=mpl.colormaps[colour_map])
+        bar = figure.colorbar(mappable, cax=bar_axes)
+        bar.set_label(label, fontsize=8.5)
+        bar.ax.tick_params(labelsize=8, length=2)
+        bar.outline.set_visible(False)

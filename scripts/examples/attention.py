@@ -9,6 +9,56 @@ from _render import figure_style, subscript, tensor_table, vector_text
 import seqdocs
 
 
+SCALING_WIDTHS = (2, 16, 128)
+"""The widths d_model = d_k (one head) of the experiment on the scaling by √d_k; 2 is the toy's."""
+
+SCALING_SEEDS = tuple(range(50))
+"""One set of inputs and weights per seed."""
+
+SCALING_TOKENS = 8
+"""Tokens per sequence: a row of the softmax shares its weight among this many; even shares are 1/8 each."""
+
+STEADY_FACTOR = 1.5
+"""The page calls a spread steady across the widths if its largest is within this factor of its smallest."""
+
+
+def scaling_experiment() -> list[dict[str, float | int | str]]:
+    """The spread of the scores before and after the division by √d_k, for two sizes of weight, at each width.
+
+    The inputs are standard normal, like an embedding's rows. The weights are either the toy's kind (standard
+    normal) or PyTorch's (`nn.Linear`: uniform in ±1/√d_model), both drawn by
+    [init_gradient_weights][seqdocs.init_gradient_weights].
+
+    Returns:
+        One row per width and kind of weight: the spread (standard deviation, over every seed and pair) of
+        q·k and of q·k/√d_k, and the median over every row of its largest attention weight.
+    """
+    rows = []
+    for width in SCALING_WIDTHS:
+        for kind, weight_scale in (("standard normal", 1.0), ("PyTorch's", None)):
+            config = seqdocs.GradientConfig(length=SCALING_TOKENS, embedding_size=width, hidden_size=width,
+                                            seeds=SCALING_SEEDS, weight_scale=weight_scale, dtype="float32")
+            inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, d_model)
+            tensors = seqdocs.self_attention(inputs, seqdocs.init_gradient_weights("attention", config))
+            raw = tensors["queries"] @ tensors["keys"].transpose(-2, -1)  # (S, 1, T, T): q·k before the division
+            rows.append({
+                "width": width, "kind": kind,
+                "raw_spread": float(raw.std()),
+                "scaled_spread": float(tensors["scores"].std()),  # (S, 1, T, T): q·k / √d_k
+                "top_weight": float(tensors["attention_weights"].amax(dim=-1).median()),
+            })
+    return rows
+
+
+def trend(spreads: list[float]) -> str:
+    """How spreads, in order of width, behave by the page's rule: steady if within STEADY_FACTOR of each other."""
+    if max(spreads) <= STEADY_FACTOR * min(spreads):
+        return "stay steady"
+    if all(first < second for first, second in zip(spreads, spreads[1:])):
+        return "grow with the width"
+    return "change with the width"
+
+
 def weights_text(weights: torch.Tensor, tokens: tuple[str, ...]) -> str:
     """Every row of an attention matrix in words, for alt text."""
     return " ".join(
@@ -49,6 +99,8 @@ def build(out: Artifacts) -> None:
     out.markdown("causal_output", tensor_table(causal["output"], rows, [f"out{sub}" for sub in components]))
 
     out.value("width", str(width))
+    # One head: the scores are a single (T, T) matrix; with h heads they would be (h, T, T).
+    out.value("heads", str(1 if step["scores"].dim() == 2 else step["scores"].shape[-3]))
     out.value("sqrt_width", f"{width ** 0.5:.4f}")
     # Single numbers the prose quotes: one score worked by hand, and where each token puts most of its weight.
     out.value("query_a", vector_text(step["queries"][0]))
@@ -65,12 +117,42 @@ def build(out: Artifacts) -> None:
         ),
     )
     out.value("largest_weight", f"{float(step['attention_weights'].max()):.4f}")
+    score_ranges = step["scores"].amax(dim=-1) - step["scores"].amin(dim=-1)  # (T,): how far apart each row's scores are
+    out.value("largest_score_range", f"{float(score_ranges.max()):.4f}")
+    out.value("even_share", f"{1 / len(tokens):.4f}")
     out.value("causal_first_output", vector_text(causal["output"][0]))
     out.value("first_value", vector_text(step["values"][0]))
     out.value(
         "causal_last_row_equal",
         "the same" if torch.equal(causal["attention_weights"][-1], step["attention_weights"][-1]) else "different",
     )
+
+    # Why divide by √d_k: what the division fixes (the width) and what it does not (the size of the weights).
+    scaling = scaling_experiment()
+    lines = [
+        "| $d_k = d_{\\text{model}}$ | weights | spread of $q \\cdot k$ | spread of $q \\cdot k / \\sqrt{d_k}$ "
+        f"| median largest weight of a row (even: {1 / SCALING_TOKENS:.4f}) |",
+        "| ---: | :--- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {row['width']} | {row['kind']} | {row['raw_spread']:.2f} | {row['scaled_spread']:.2f} "
+        f"| {row['top_weight']:.4f} |"
+        for row in scaling
+    ]
+    out.markdown("scaling", "\n".join(lines) + "\n")
+    for kind, key in (("PyTorch's", "pytorch"), ("standard normal", "normal")):
+        rows = [row for row in scaling if row["kind"] == kind]
+        out.value(f"{key}_raw_spreads", ", ".join(f"{row['raw_spread']:.2f}" for row in rows))
+        out.value(f"{key}_scaled_spreads", ", ".join(f"{row['scaled_spread']:.2f}" for row in rows))
+        out.value(f"{key}_top_weights", ", ".join(f"{row['top_weight']:.4f}" for row in rows))
+        out.value(f"{key}_scaled_trend", trend([row["scaled_spread"] for row in rows]))
+        out.value(f"{key}_raw_trend", trend([row["raw_spread"] for row in rows]))
+    out.value("scaling_widths", ", ".join(str(width) for width in SCALING_WIDTHS))
+    out.value("scaling_seeds", str(len(SCALING_SEEDS)))
+    out.value("scaling_tokens", str(SCALING_TOKENS))
+    out.value("steady_factor", str(STEADY_FACTOR))
+    out.json("scaling", {"widths": list(SCALING_WIDTHS), "seeds": list(SCALING_SEEDS), "tokens": SCALING_TOKENS,
+                         "steady_factor": STEADY_FACTOR, "rows": scaling})
 
     labels = list(tokens)
     for name, weights, blocked, description in (

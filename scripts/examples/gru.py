@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
-from _figures import foreground, steps_heatmap, token_colour
+from _figures import GATE_SCALE, STATE_SCALE, foreground, scale_keys, steps_heatmap, token_colour
 from _render import carried_state, figure_style, step_tab, steps_text, subscript, tensor_table, vector_text
 
 import seqdocs
@@ -73,8 +73,8 @@ def build(out: Artifacts) -> None:
         "weights",
         tensor_table(
             torch.cat([setup.gru.input_weight, setup.gru.hidden_weight]),
-            [f"$W_x$, input component {row + 1}" for row in range(setup.embedding_size)]
-            + [f"$W_h$, hidden unit {row + 1}" for row in range(hidden_size)],
+            [f"input component {row + 1}, $x$" for row in range(setup.embedding_size)]
+            + [f"hidden unit {row + 1}, $h$" for row in range(hidden_size)],
             blocks,
         ),
     )
@@ -115,19 +115,31 @@ def build(out: Artifacts) -> None:
         torch_states = torch.stack(
             [module(token_vector[None], state[None])[1][0] for token_vector, state in zip(setup.inputs, previous)]
         )  # (T, H)
-    out.value("textbook_vs_torch", f"{float((torch_states - textbook_states).abs().max()):.4f}")
+    one_step = (torch_states - textbook_states).abs().amax(dim=-1)  # (T,): nn.GRU's step against the textbook's
+    out.value("textbook_vs_torch", f"{float(one_step.max()):.4f}")
+    out.value("textbook_vs_torch_step", str(int(one_step.argmax()) + 1))
+    out.value(
+        "one_step_gaps",
+        ", ".join(f"{float(gap):.4f} at step {index + 1}" for index, gap in enumerate(one_step)),
+    )
+    out.value("trajectory_gaps", ", ".join(f"{float(gap):.4f} at step {index + 1}" for index, gap in enumerate(gaps)))
 
     with figure_style():
         values = [step_values(step) for step in trace.steps]
         grid = torch.stack([torch.stack([step[name] for step in values]) for name, _, _ in QUANTITIES])  # (Q, T, H)
-        figure, axes = plt.subplots(figsize=(6.6, 3.2))
-        # The first two rows are the gates, the reset gate and the update gate.
-        steps_heatmap(axes, grid.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=2)
+        figure, axes = plt.subplots(figsize=(7.4, 3.2))
+        # The first two rows are the gates, the reset gate and the update gate. Gates and states each keep one
+        # fixed colour scale, the same as on the LSTM page.
+        scales = [GATE_SCALE] * 2 + [STATE_SCALE] * (len(QUANTITIES) - 2)
+        steps_heatmap(axes, grid.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=2,
+                      row_scales=scales)
+        scale_keys(figure, axes, [(GATE_SCALE, "gates"), (STATE_SCALE, "candidate and states")])
         figure.tight_layout()
     alt = (
         "Heatmap of the GRU's gates and states: rows reset gate, update gate, the memory's share of the candidate, "
-        "candidate and hidden state; two columns per step, one per unit; cells coloured from blue (-1) through "
-        "white (0) to red (+1) with their values printed. "
+        "candidate and hidden state; two columns per step, one per unit; each cell with its value printed. The "
+        "two gates are coloured on a fixed scale from white (0) to black (1); the other rows on a fixed "
+        "scale from blue (-1) through white (0) to red (+1). "
         + steps_text(trace.steps, [("reset", "reset_gate"), ("update", "update_gate"), ("hidden", "hidden")])
     )
     out.figure("gates", figure, alt=alt)

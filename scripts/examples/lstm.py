@@ -3,15 +3,18 @@
 import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
-from _figures import foreground, path, plane, steps_heatmap, token_colour
+from _figures import GATE_SCALE, STATE_SCALE, foreground, path, plane, scale_keys, steps_heatmap, token_colour
 from _render import figure_style, step_tab, steps_text, subscript, tensor_table, vector_text
 
 import seqdocs
 
 UNITS = ["unit 1", "unit 2"]
+GATES = ("input_gate", "forget_gate", "output_gate")
+"""The quantities that are gates, between 0 and 1; the candidate g, from a tanh, is not one."""
 
 # What each step computes, in the order the page explains it: the name in the trace, a row label for the
-# tables (LaTeX), and one for the figure (plain text).
+# tables (LaTeX), and one for the figure (plain text). The three gates come with the candidate, in the order
+# PyTorch stores their blocks: i, f, g, o.
 QUANTITIES = [
     ("input_gate", "input gate $i_t$", "input gate i"),
     ("forget_gate", "forget gate $f_t$", "forget gate f"),
@@ -35,7 +38,7 @@ def step_tabs(trace: seqdocs.Trace) -> str:
             f"the hidden state $h_{t - 1}$ = {vector_text(step['previous_hidden'])} and the cell "
             f"$c_{t - 1}$ = {vector_text(step['previous_cell'])}"
         )
-        carried = f"Starts from blank {states}." if step.index == 0 else f"Carries {states} from the step before."
+        carried = f"Starts from zeros: {states}." if step.index == 0 else f"Carries {states} from the step before."
         tabs.append(step_tab(step, carried, table))
     return "\n".join(tabs)
 
@@ -64,14 +67,19 @@ def build(out: Artifacts) -> None:
 
     with figure_style():
         values = torch.stack([trace.stacked(name) for name, _, _ in QUANTITIES])  # (Q, T, H)
-        figure, axes = plt.subplots(figsize=(6.6, 4.4))
-        # The first four rows are the gates, which decide; the last four are what they produce.
-        steps_heatmap(axes, values.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=4)
+        figure, axes = plt.subplots(figsize=(7.4, 4.4))
+        # The first four rows are the three gates and the candidate, read from [x, h]; the last four are what
+        # they make. Gates and states each keep one fixed colour scale, the same on the GRU page.
+        scales = [GATE_SCALE if name in GATES else STATE_SCALE for name, _, _ in QUANTITIES]
+        steps_heatmap(axes, values.tolist(), [label for _, _, label in QUANTITIES], trace.tokens, gate_rows=4,
+                      row_scales=scales)
+        scale_keys(figure, axes, [(GATE_SCALE, "gates"), (STATE_SCALE, "candidate and states")])
         figure.tight_layout()
     alt = (
         "Heatmap of the LSTM's gates and states: one row per quantity (input gate, forget gate, cell candidate, "
         "output gate, kept memory, new information, cell, hidden state), two columns per step for the two units, "
-        "each cell coloured from blue (-1) through white (0) to red (+1) with its value printed. "
+        "each cell with its value printed. The three gates are coloured on a fixed scale from white (0) to black "
+        "(1); every other row on a fixed scale from blue (-1) through white (0) to red (+1). "
         + steps_text(trace.steps, [("forget gate", "forget_gate"), ("cell", "cell"), ("hidden", "hidden")])
     )
     out.figure("gates", figure, alt=alt)

@@ -1,5 +1,7 @@
 """The RNN page: every tensor of each step as a table, and the hidden state moving through the plane."""
 
+import math
+
 import matplotlib.pyplot as plt
 import torch
 from _artifacts import Artifacts
@@ -9,6 +11,10 @@ from _render import carried_state, figure_style, step_tab, tensor_table, vector_
 import seqdocs
 
 UNITS = ["unit 1", "unit 2"]
+SCALE_SEEDS = tuple(range(100))
+"""The seeds of the comparison of weight sizes: one RNN and one sequence per seed."""
+OFTEN = 0.1
+"""A share of sums outside the square from which the page remarks on it (one sum in ten)."""
 LABEL_OFFSETS = [(0, -12), (-10, -4), (6, -10)]  # where each state's label sits in the path figure, in points
 
 
@@ -26,6 +32,68 @@ def step_tabs(trace: seqdocs.Trace) -> str:
         table = tensor_table(torch.stack([row for _, row in rows]), [label for label, _ in rows], UNITS)
         tabs.append(step_tab(step, carried_state(step), table))
     return "\n".join(tabs)
+
+
+def weight_scale_rows(setup: seqdocs.Setup) -> list[dict[str, float | int | str]]:
+    """How far the RNN's sums go, with standard normal weights (the toy's) and with PyTorch's initialisation.
+
+    Each seed gets its own RNN and its own sequence of standard normal token vectors, as long as the toy's,
+    at two sizes: the toy's, and the Gradients chapter's. The weights come from
+    [init_gradient_weights][seqdocs.init_gradient_weights] (PyTorch's: uniform in ±1/√H, biases too).
+
+    Returns:
+        One row per size and kind of weight: the share of the sums before the tanh (every step, unit and seed)
+        that land outside the square [-1, 1], their median size, and the median slope of the tanh there.
+    """
+    gradients = seqdocs.GradientConfig()
+    sizes = [("the toy's", setup.embedding_size, setup.rnn.hidden_size),
+             ("the Gradients chapter's", gradients.embedding_size, gradients.hidden_size)]
+    rows = []
+    for size, embedding_size, hidden_size in sizes:
+        for kind, weight_scale in (("standard normal", 1.0), ("PyTorch's", None)):
+            config = seqdocs.GradientConfig(length=len(setup.tokens), embedding_size=embedding_size,
+                                            hidden_size=hidden_size, seeds=SCALE_SEEDS, weight_scale=weight_scale,
+                                            dtype="float32")
+            weights = seqdocs.init_gradient_weights("rnn", config)  # (S, E, H), (S, H, H), (S, 1, H)
+            inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
+            hidden = inputs.new_zeros(inputs.shape[:2] + (hidden_size,))  # (S, 1, H)
+            sums = []
+            for position in range(config.length):
+                step = seqdocs.rnn_cell(inputs[:, :, position], hidden, weights)
+                hidden = step["hidden"]  # (S, 1, H)
+                sums.append(step["pre_activation"])  # (S, 1, H)
+            sums = torch.stack(sums)  # (T, S, 1, H)
+            rows.append({
+                "size": size, "E": embedding_size, "H": hidden_size, "kind": kind,
+                "outside": float((sums.abs() > 1).float().mean()),
+                "median_size": float(sums.abs().median()),
+                "median_slope": float((1 - torch.tanh(sums) ** 2).median()),  # the tanh's slope at each sum
+            })
+    return rows
+
+
+def weight_scale_story(rows: list[dict[str, float | int | str]]) -> str:
+    """The sentences under the table, chosen by its numbers."""
+    sentences = []
+    for size in dict.fromkeys(row["size"] for row in rows):
+        normal, pytorch = (next(row for row in rows if row["size"] == size and row["kind"] == kind)
+                           for kind in ("standard normal", "PyTorch's"))
+        if normal["outside"] > pytorch["outside"]:
+            verdict = (f"{normal['outside'] / pytorch['outside']:.1f} times as many as" if pytorch["outside"]
+                       else "more than")
+            comparison = (f"standard normal weights put {normal['outside']:.0%} of the sums outside the square, "
+                          f"{verdict} PyTorch's {pytorch['outside']:.0%}")
+        else:
+            comparison = (f"standard normal weights put {normal['outside']:.0%} of the sums outside the square, "
+                          f"no more than PyTorch's {pytorch['outside']:.0%}")
+        sentences.append(f"At {size} size ($E = {normal['E']}$, $H = {normal['H']}$), {comparison}.")
+        if pytorch["outside"] >= OFTEN:
+            sentences.append(
+                f"Even PyTorch's scale puts {pytorch['outside']:.0%} of the sums there outside the square, "
+                f"{'more than' if pytorch['outside'] > OFTEN else 'as many as'} one in {round(1 / OFTEN)}: with "
+                f"$H = {pytorch['H']}$ its bound $1/\\sqrt{{H}}$ = {1 / math.sqrt(pytorch['H']):.2f} is not small."
+            )
+    return " ".join(sentences)
 
 
 def build(out: Artifacts) -> None:
@@ -56,6 +124,21 @@ def build(out: Artifacts) -> None:
         + ("outside the square, and the tanh pulls it back in to " if outside else "and the tanh moves it to ")
         + f"{vector_text(last['hidden'])}.",
     )
+
+    # The toy's weights are standard normal; PyTorch would start an RNN of this size smaller (see the Setup page).
+    rows = weight_scale_rows(setup)
+    lines = ["| size | weights | sums outside the square | median size of a sum | median slope of the tanh |",
+             "| :--- | :--- | ---: | ---: | ---: |"]
+    lines += [
+        f"| {row['size']}, $E = {row['E']}$, $H = {row['H']}$ | {row['kind']} | {row['outside']:.0%} "
+        f"| {row['median_size']:.2f} | {row['median_slope']:.4f} |"
+        for row in rows
+    ]
+    out.markdown("weight_scales", "\n".join(lines) + "\n")
+    out.value("scale_story", weight_scale_story(rows))
+    out.value("scale_seeds", str(len(SCALE_SEEDS)))
+    out.value("scale_length", str(len(setup.tokens)))
+    out.json("weight_scales", {"seeds": list(SCALE_SEEDS), "length": len(setup.tokens), "rows": rows})
 
     with figure_style():
         points = torch.cat([start[None], hidden]).tolist()

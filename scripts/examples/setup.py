@@ -21,6 +21,7 @@ def build(out: Artifacts) -> None:
     out.value("sequence", " ".join(tokens))
     out.value("vocabulary_size", str(len(vocabulary)))
     out.value("embedding_size", str(embedding_size))
+    out.value("length", str(len(tokens)))
     out.value("hidden_size", str(setup.rnn.hidden_size))
     out.value("ids", ", ".join(str(token_id) for token_id in ids))
 
@@ -31,7 +32,7 @@ def build(out: Artifacts) -> None:
     )
     out.markdown(
         "sequence",
-        "| position | " + " | ".join(str(position + 1) for position in range(len(tokens))) + " |\n"
+        "| step $t$ | " + " | ".join(str(step + 1) for step in range(len(tokens))) + " |\n"
         "| :--- |" + " :---: |" * len(tokens) + "\n"
         "| token | " + " | ".join(f"`{token}`" for token in tokens) + " |\n"
         "| id | " + " | ".join(str(token_id) for token_id in ids) + " |\n",
@@ -51,15 +52,15 @@ def build(out: Artifacts) -> None:
     # The draws in the order make_setup takes them; the table shows each one's first number so that a reader
     # who reruns the seed notebook can match them one by one.
     draws = [
-        ("embedding matrix", "embeddings", setup.embeddings),
+        ("embedding matrix", "$W_{\\text{emb}}$, one row per token", setup.embeddings),
         ("RNN", "$W_{xh}$, input to hidden", setup.rnn.input_to_hidden),
         ("RNN", "$W_{hh}$, hidden to hidden", setup.rnn.hidden_to_hidden),
-        ("LSTM", "$W$, all four gates", setup.lstm.weight),
+        ("LSTM", "$W$: three gates and the candidate", setup.lstm.weight),
         ("self-attention", "$W_Q$, queries", setup.attention.query),
         ("self-attention", "$W_K$, keys", setup.attention.key),
         ("self-attention", "$W_V$, values", setup.attention.value),
-        ("GRU", "$W_x$, input, three blocks", setup.gru.input_weight),
-        ("GRU", "$W_h$, hidden, three blocks", setup.gru.hidden_weight),
+        ("GRU", "$W_{ir}, W_{iz}, W_{in}$: input", setup.gru.input_weight),
+        ("GRU", "$W_{hr}, W_{hz}, W_{hn}$: hidden", setup.gru.hidden_weight),
     ]
     lines = ["| draw | for | what | shape | numbers | its first number |", "| ---: | :--- | :--- | :---: | ---: | ---: |"]
     for index, (model, what, tensor) in enumerate(draws):
@@ -79,6 +80,30 @@ def build(out: Artifacts) -> None:
         torch.randn(*tensor.shape, generator=generator)
     moved_embeddings = torch.randn(*setup.embeddings.shape, generator=generator)
     out.value("moved_embedding_a", vector_text(moved_embeddings[0]))
+
+    # How large the toy's weights are next to PyTorch's own initialisation of nn.RNN, nn.LSTM and nn.GRU:
+    # uniform in ±1/√H, whose standard deviation is (1/√H)/√3 = 1/√(3H). The toy's are standard normal, spread 1.
+    # The hidden sizes are the package's defaults for the two chapters that use PyTorch's initialisation.
+    sizes = [
+        ("the toy pages", setup.rnn.hidden_size),
+        ("[Memory](memory.md)", seqdocs.MemoryConfig().hidden_size),
+        ("[Gradients](gradients.md)", seqdocs.GradientConfig().hidden_size),
+    ]
+    lines = [
+        "| where | hidden size $H$ | PyTorch's bound $1/\\sqrt{H}$ | PyTorch's spread $1/\\sqrt{3H}$ "
+        "| the toy's spread | the toy's, as a multiple of PyTorch's |",
+        "| :--- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    ratios = []
+    for where, hidden_size in sizes:
+        bound = 1 / math.sqrt(hidden_size)
+        spread = bound / math.sqrt(3)  # the standard deviation of a uniform draw from -bound to bound
+        ratios.append(1.0 / spread)
+        lines.append(f"| {where} | {hidden_size} | {bound:.4f} | {spread:.4f} | 1 | {1.0 / spread:.1f} |")
+    out.markdown("weight_scales", "\n".join(lines) + "\n")
+    out.value("toy_scale_ratio", f"{ratios[0]:.1f}")
+    out.value("memory_scale_ratio", f"{ratios[1]:.1f}")
+    out.value("gradients_scale_ratio", f"{ratios[2]:.1f}")
 
     # The seed notebook seeds torch's global generator; make_setup seeds a private one. Same seed, same stream.
     torch.manual_seed(setup.seed)

@@ -130,7 +130,7 @@ def encoding_heatmap(out: Artifacts) -> None:
     )
     out.figure("encoding_heatmap", figure, alt=alt)
     out.value("heatmap_length", str(ENCODING_LENGTH))
-    out.value("heatmap_width", f"$d = {ENCODING_WIDTH}$")
+    out.value("heatmap_width", f"$d_{{\\text{{model}}}} = {ENCODING_WIDTH}$")
     out.value("slowest_speed", f"{slowest:.2g}")
 
 
@@ -263,7 +263,7 @@ def build(out: Artifacts) -> None:
         tensor_table(toy_encoding, [f"p = {position}" for position in range(length)],
                      [f"column {column}" for column in range(width)]),
     )
-    out.value("toy_width", f"$d = {width}$")
+    out.value("toy_width", f"$d_{{\\text{{model}}}} = {width}$")
     out.markdown("inputs_with_positions", both_orders(experiment, "positions", "inputs", "e{} + PE"))
     out.markdown("positions_matched", matched_table(experiment, "positions"))
     out.value("positions_gap", number_text(differences["positions"]))

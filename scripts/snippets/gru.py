@@ -12,14 +12,13 @@ for step in trace.steps:
 
 # The textbook GRU (Cho et al., 2014) resets the old state before the
 # product. Same weights; all the biases are zero here, so they are left out.
-W_x = setup.gru.input_weight  # (E, 3H): blocks r, z, n
+W_ir, W_iz, W_in = setup.gru.input_weight.chunk(3, dim=-1)  # (E, H) each
 W_hr, W_hz, W_hn = setup.gru.hidden_weight.chunk(3, dim=-1)  # (H, H) each
 hidden = torch.zeros(setup.gru.hidden_size)
 for token, x in zip(setup.tokens, setup.inputs):
-    x_r, x_z, x_n = (x @ W_x).chunk(3)  # (H,) each
-    reset_gate = torch.sigmoid(x_r + hidden @ W_hr)
-    update_gate = torch.sigmoid(x_z + hidden @ W_hz)
-    # PyTorch would compute x_n + reset_gate * (hidden @ W_hn) here.
-    candidate = torch.tanh(x_n + (reset_gate * hidden) @ W_hn)
+    reset_gate = torch.sigmoid(x @ W_ir + hidden @ W_hr)
+    update_gate = torch.sigmoid(x @ W_iz + hidden @ W_hz)
+    # PyTorch would compute x @ W_in + reset_gate * (hidden @ W_hn) here.
+    candidate = torch.tanh(x @ W_in + (reset_gate * hidden) @ W_hn)
     hidden = (1 - update_gate) * candidate + update_gate * hidden
     print(f"textbook hidden after {token!r}:", hidden)
