@@ -331,10 +331,10 @@ def test_every_line_lies_between_two_labelled_ticks():
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots()
-    values = [1000.0, 1500.0, 3 * 2**20]  # 1,000 bytes lies below the 4 KiB tick that autoscaling would start at
+    values = [1000.0, 1500.0, 3 * 2**20]  # 1,000 bytes lies below the 1 KiB tick that autoscaling would start at
     axes.plot([16, 32, 64], values)
     cost_page.log_axes(axes, "bytes", cost_page.tick_size, in_bytes=True)
-    cost_page.enclose_in_ticks([axes], 8)
+    cost_page.enclose_in_ticks([axes], cost_page.BYTE_TICKS)
     low, high = axes.get_ylim()
     ticks = [tick for tick in axes.get_yticks() if low <= tick <= high]
     assert ticks[0] <= min(values) and ticks[-1] >= max(values)
