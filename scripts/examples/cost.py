@@ -443,14 +443,13 @@ def coinciding(costs: dict, models, value) -> list[tuple[str, str]]:
             if values[first] == values[second]]
 
 
-def plot_models(axes, costs: dict, models, value, spread=None) -> list[tuple[str, str]]:
-    """One line per model; returns the pairs whose lines coincide (see `coinciding`).
+def plot_models(axes, costs: dict, models, value, spread=None, on_top: frozenset[str] = frozenset()) -> None:
+    """One line per model.
 
-    A line that coincides with one drawn before it is drawn on top of it, dashed and with smaller markers, so
-    that the one beneath shows between the dashes and around the markers.
+    The models in `on_top` are drawn over the others, dashed and with smaller markers, so that a line they
+    coincide with (see `coinciding`) shows between the dashes and around the markers. A figure passes the same
+    `on_top` to all its panels, so that a model looks the same in each and the one legend fits them all.
     """
-    pairs = coinciding(costs, models, value)
-    on_top = {second for _, second in pairs}
     for model in models:
         values = [value(costs[model, length]) for length in LENGTHS]
         reference = model in REFERENCES
@@ -472,7 +471,6 @@ def plot_models(axes, costs: dict, models, value, spread=None) -> list[tuple[str
             low, high = zip(*(spread(costs[model, length]) for length in LENGTHS))
             errors = [np.array(values) - np.array(low), np.array(high) - np.array(values)]
             axes.errorbar(LENGTHS, values, yerr=errors, capsize=0, elinewidth=1.2, **style)
-    return pairs
 
 
 def enclose_in_ticks(panels, base: float) -> None:
@@ -554,11 +552,14 @@ def memory_figure(out: Artifacts, saved: dict) -> None:
     longest = LENGTHS[-1]
     with figure_style():
         figure, (total, largest) = plt.subplots(1, 2, figsize=(8.4, 4.6))
-        total_pairs = plot_models(total, saved, models, lambda one: one.total_bytes)
+        total_pairs = coinciding(saved, models, lambda one: one.total_bytes)
+        largest_pairs = coinciding(saved, models, lambda one: one.largest_bytes)
+        on_top = frozenset(second for _, second in total_pairs + largest_pairs)
+        plot_models(total, saved, models, lambda one: one.total_bytes, on_top=on_top)
         log_axes(total, "bytes kept for the backward pass", tick_size, in_bytes=True)
         total.set_title("all tensors saved for backward", fontsize=10)
         slope_guides(total, min(saved[model, longest].total_bytes for model in models) / 8)
-        largest_pairs = plot_models(largest, saved, models, lambda one: one.largest_bytes)
+        plot_models(largest, saved, models, lambda one: one.largest_bytes, on_top=on_top)
         log_axes(largest, "bytes of the largest one", tick_size, in_bytes=True)
         largest.set_title("the largest single tensor saved", fontsize=10)
         # Between the flat lines and fused attention's, where this panel is empty; shorter than elsewhere, so
@@ -582,13 +583,13 @@ def memory_figure(out: Artifacts, saved: dict) -> None:
 
 def peak_figure(out: Artifacts, costs: dict) -> None:
     fields = ("forward_peak", "forward_backward_peak")
-    pairs = {}
+    pairs = {side: coinciding(costs, MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes)
+             for side, field in zip(("left", "right"), fields)}
+    on_top = frozenset(second for side_pairs in pairs.values() for _, second in side_pairs)
     with figure_style():
         figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.6), sharey=True)
         for axes, field, title in zip(panels, fields, ("forward, autograd off", "forward + backward")):
-            pairs[f"in the {title} panel"] = plot_models(
-                axes, costs, MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes
-            )
+            plot_models(axes, costs, MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes, on_top=on_top)
             log_axes(axes, "peak bytes held at once" if field == "forward_peak" else "", tick_size, in_bytes=True)
             axes.yaxis.set_tick_params(labelleft=True)
             axes.set_title(title, fontsize=10)
