@@ -128,14 +128,15 @@ def size(bytes_: float) -> str:
     """Bytes in the largest binary unit that keeps the number at least 1, always to three significant figures.
 
     1 KiB = 1,024 bytes. Three figures everywhere, so that a table never shows "2 MiB" beside "2.0 MiB":
-    "17.0 KiB", "128 KiB", "2.00 MiB". Below 1 KiB, whole bytes.
+    "17.0 KiB", "128 KiB", "2.00 MiB". Below 1 KiB, whole bytes. A no-break space keeps the number and its
+    unit on one line in a narrow table column.
     """
     for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
         value = bytes_ / scale
         if value >= 0.9995:  # what rounds to 1.00 at three figures is written in this unit
             text = f"{value:,.0f}" if value >= 999.5 else f"{value:#.3g}".rstrip(".")
-            return f"{text} {unit}"
-    return f"{bytes_:,.0f} bytes"
+            return f"{text}\u00a0{unit}"
+    return f"{bytes_:,.0f}\u00a0bytes"
 
 
 def tick_size(bytes_: float, _position=None) -> str:
@@ -172,7 +173,7 @@ def growth_name(k: float) -> str:
     """The page's words for an exponent: "does not grow", "linear in T", "quadratic in T", or the exponent itself."""
     power = growth_power(k)
     if power is not None:
-        return ("does not grow with T", "linear in T", "quadratic in T")[power]
+        return ("does not grow with $T$", "linear in $T$", "quadratic in $T$")[power]
     if 1 < k < 2:
         return f"faster than linear, slower than quadratic (like $T^{{{k:.2f}}}$)"
     return f"like $T^{{{k:.2f}}}$"
@@ -622,7 +623,8 @@ def steps_figure(out: Artifacts, costs: dict) -> None:
     half, longest = LENGTHS[-2], LENGTHS[-1]
     growths = "; ".join(
         f"{NAMES[model]}'s chain "
-        + growth_name(exponent(costs[model, half].dependent_steps, costs[model, longest].dependent_steps))
+        # Alt text is read as plain text: no maths markers.
+        + growth_name(exponent(costs[model, half].dependent_steps, costs[model, longest].dependent_steps)).replace("$", "")
         for model in OURS
     )
     alt = (

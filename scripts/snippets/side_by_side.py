@@ -11,7 +11,8 @@ print("RNN  final hidden:", rnn.final("hidden"))
 print("LSTM final hidden:", lstm.final("hidden"))
 print("LSTM final cell:  ", lstm.final("cell"))
 print("GRU  final hidden:", gru.final("hidden"))
-keys, values = attention.steps[0]["keys"], attention.steps[0]["values"]  # (T, d_model) each
+step = attention.steps[0]
+keys, values = step["keys"], step["values"]  # (T, d_model) each
 print("self-attention, a key and a value per token (the KV cache):")
 print(keys)
 print(values)
