@@ -304,9 +304,8 @@ def test_comparisons_group_the_lengths_by_outcome():
     # Faster at the two shortest, overlapping at the third, slower from the fourth on.
     mixed = {length: (1.0, 2.0) if index < 2 else (15.0, 25.0) if index == 2 else (30.0, 40.0)
              for index, length in enumerate(lengths)}
-    assert cost_page.comparison(made_up(mixed), "rnn", words) == (
-        f"L up to T = {lengths[1]:,}; = at T = {lengths[2]:,}; M from T = {lengths[3]:,} on"
-    )
+    found = cost_page.comparison(made_up(mixed), "rnn", words).replace("\u00a0", " ")
+    assert found == f"L up to T = {lengths[1]:,}; = at T = {lengths[2]:,}; M from T = {lengths[3]:,} on"
 
 
 def test_lines_that_coincide_are_found_and_only_those():

@@ -47,9 +47,10 @@ NAMES = {
     "lstm": "LSTM",
     "gru": "GRU",
     "attention": "self-attention",
-    "torch_lstm": "nn.LSTM (reference)",
-    "fused_attention": "fused attention (reference)",
+    "torch_lstm": "nn.LSTM",
+    "fused_attention": "fused attention",
 }
+"""Names for table headers and alt text; the page says where the last two are PyTorch's references."""
 LABELS = {
     "rnn": "RNN (rnn_forward)",
     "lstm": "LSTM (lstm_forward)",
@@ -226,14 +227,15 @@ def comparison(interval, model: str, words: dict[str, str]) -> str:
         return f"{words[outcomes[0]]} at every length"
     parts = []
     for outcome, lengths in runs:
+        # No-break spaces keep "T = 128" on one line in a narrow table cell.
         if len(lengths) == 1:
-            where = f"at T = {lengths[0]:,}"
+            where = f"at T\u00a0=\u00a0{lengths[0]:,}"
         elif lengths[0] == LENGTHS[0]:
-            where = f"up to T = {lengths[-1]:,}"
+            where = f"up to T\u00a0=\u00a0{lengths[-1]:,}"
         elif lengths[-1] == LENGTHS[-1]:
-            where = f"from T = {lengths[0]:,} on"
+            where = f"from T\u00a0=\u00a0{lengths[0]:,} on"
         else:
-            where = f"from T = {lengths[0]:,} to {lengths[-1]:,}"
+            where = f"from T\u00a0=\u00a0{lengths[0]:,} to {lengths[-1]:,}"
         parts.append(f"{words[outcome]} {where}")
     return "; ".join(parts)
 
