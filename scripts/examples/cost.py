@@ -363,9 +363,8 @@ def time_table(costs: dict, field: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def memory_table(saved: dict) -> str:
+def memory_table(saved: dict, models: tuple[str, ...]) -> str:
     """`saved[model, length]` is a SavedMemory, for every model in MODELS and for SAVED_ONLY."""
-    models = (*MODELS, SAVED_ONLY)
     header = "| T | " + " | ".join(f"{NAMES[model]}" for model in models) + " |"
     lines = [header, "| ---: | " + " | ".join("---:" for _ in models) + " |"]
     for length in LENGTHS:
@@ -663,7 +662,8 @@ def build(out: Artifacts) -> None:
     out.markdown("settings", settings_table(machine))
     out.markdown("time_forward", time_table(costs, "forward"))
     out.markdown("time_forward_backward", time_table(costs, "forward_backward"))
-    out.markdown("memory_table", memory_table(saved))
+    out.markdown("memory_table", memory_table(saved, MODELS))
+    out.markdown("fused_memory_table", memory_table(saved, ("attention", SAVED_ONLY)))
     out.markdown("peak_table", peak_table(costs))
     out.markdown("peak_comparisons", peak_comparison_table(costs))
     out.markdown("steps_table", steps_table(costs))
