@@ -22,8 +22,10 @@ Four things are measured here, each by a function that works on any model:
 
 [measure_cost][seqdocs.measure_cost] runs all four on one model at one length, using the package's own
 [rnn_forward][seqdocs.rnn_forward], [lstm_forward][seqdocs.lstm_forward], [gru_forward][seqdocs.gru_forward]
-and [self_attention][seqdocs.self_attention], or PyTorch's `nn.LSTM` as a reference (`"torch_lstm"`): a fused
-C++ loop over time, which autograd sees as a single operation.
+and [self_attention][seqdocs.self_attention], or two references from PyTorch: `nn.LSTM` (`"torch_lstm"`), a
+fused C++ loop over time, which autograd sees as a single operation; and `F.scaled_dot_product_attention`
+with the fused FlashAttention-style kernel (`"fused_attention"`), which computes the same outputs as
+[self_attention][seqdocs.self_attention] without ever holding the $T \times T$ weights.
 """
 
 from __future__ import annotations
@@ -38,14 +40,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch._C._profiler import _ExtraFields_Allocation
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.profiler import ProfilerActivity
 
 from ._checks import check_choice, check_size
 from .errors import InputError, InputTypeError
 
-COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm")
-"""The models [measure_cost][seqdocs.measure_cost] knows: the package's four and PyTorch's fused `nn.LSTM`."""
+COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm", "fused_attention")
+"""The models [measure_cost][seqdocs.measure_cost] knows: the package's four, PyTorch's fused `nn.LSTM` and its
+fused attention kernel."""
 
 MAX_LENGTH = 4096
 """The longest sequence accepted: attention's weights for it alone take 64 MiB per sequence of the batch."""
@@ -183,13 +188,13 @@ class Workload:
 
 @dataclass(frozen=True)
 class CostMeasurement:
-    """The cost of one model reading one batch of sequences of one length.
+    r"""The cost of one model reading one batch of sequences of one length.
 
     Attributes:
         model: Which model, one of [COST_MODELS][seqdocs.COST_MODELS].
         length: T, the sequence length.
         batch: B, how many sequences are read at once.
-        width: E = H = D, the size of every input, hidden state, query, key and value.
+        width: E = H = $d_{\text{model}}$, the size of every input, hidden state, query, key and value.
         forward: Wall time of the forward pass alone, with autograd off (as when the model is only used).
         forward_backward: Wall time of a forward pass that records for autograd plus the backward pass that
             finds the gradient of every weight.
@@ -470,17 +475,20 @@ def dependent_steps(output: torch.Tensor) -> int:
 
 
 def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, seed: int = 0) -> Workload:
-    """Build one model and a batch of random sequences for it to read, ready to time and measure.
+    r"""Build one model and a batch of random sequences for it to read, ready to time and measure.
 
     The weights come from [make_setup][seqdocs.make_setup] with embedding and hidden size `width`; the inputs
     are drawn from a standard normal distribution with the same seed. `"torch_lstm"` copies the LSTM's weights
     into a `torch.nn.LSTM`, so it computes the same function as [lstm_forward][seqdocs.lstm_forward].
+    `"fused_attention"` uses the attention weights with PyTorch's fused attention kernel (FlashAttention-style:
+    it works through the keys in blocks and computes the weights again in the backward pass), so it computes
+    the same function as [self_attention][seqdocs.self_attention] but keeps no $T \times T$ matrix.
 
     Args:
         model: One of [COST_MODELS][seqdocs.COST_MODELS].
         length: T, the sequence length (1 to 4096).
         batch: B, how many sequences at once (1 to 512).
-        width: E = H = D, the size of inputs, hidden states, queries, keys and values (1 to 512).
+        width: E = H = $d_{\text{model}}$, the size of inputs, hidden states, queries, keys and values (1 to 512).
         seed: Seeds the weights and the inputs.
 
     Returns:
@@ -527,6 +535,17 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
         weights = setup.attention
         parameters = (weights.query, weights.key, weights.value)
         forward = lambda: self_attention(inputs, weights)["output"]  # noqa: E731 - (B, T, E) -> (B, T, D)
+    elif model == "fused_attention":
+        weights = setup.attention
+        parameters = (weights.query, weights.key, weights.value)
+
+        def forward() -> torch.Tensor:
+            queries, keys, values = (inputs @ weight for weight in parameters)  # (B, T, E) @ (E, D) -> (B, T, D)
+            # The fused kernel takes (B, heads, T, d_k); forcing it makes a build that lacks it fail loudly
+            # instead of falling back to the matrix-by-matrix path, which would keep the T x T weights.
+            with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+                output = F.scaled_dot_product_attention(queries[:, None], keys[:, None], values[:, None])
+            return output[:, 0]  # (B, 1, T, D) -> (B, T, D)
     else:
         fused = torch.nn.LSTM(width, width, batch_first=True)
         with torch.no_grad():
@@ -553,7 +572,7 @@ def measure_cost(
     threads: int = 1,
     seed: int = 0,
 ) -> CostMeasurement:
-    """Measure one model reading a batch of sequences: its times, its memory, its dependent steps.
+    r"""Measure one model reading a batch of sequences: its times, its memory, its dependent steps.
 
     Everything runs on `threads` threads: one by default, so that a parallel step gets no help from extra cores
     and the times depend less on the machine (and on what else it is running). The previous setting is
@@ -564,7 +583,7 @@ def measure_cost(
         model: One of [COST_MODELS][seqdocs.COST_MODELS].
         length: T, the sequence length (1 to 4096).
         batch: B, how many sequences at once (1 to 512).
-        width: E = H = D (1 to 512).
+        width: E = H = $d_{\text{model}}$ (1 to 512).
         repeats: Timed calls per measurement (1 to 1000).
         warmup: Untimed calls before them (0 to 1000).
         threads: Threads torch may use while measuring (1 to 512).

@@ -1,13 +1,18 @@
 """Cost measures: saved and peak bytes match counts by hand and grow with the right power of T; bad input fails."""
 
+import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 import seqdocs
 from seqdocs.cost import make_workload
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "examples"))
+import cost as cost_page  # noqa: E402  (scripts/examples/cost.py: the page's rules, as the build runs them)
 
 FLOAT32_BYTES = 4
 
@@ -224,3 +229,112 @@ def test_peak_memory_prints_nothing_to_stderr():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr == ""
     assert int(result.stdout) >= 4000
+
+
+# --- PyTorch's fused attention: the same outputs, memory linear in T ---------------------------------------------
+
+
+def test_fused_attention_computes_what_self_attention_computes():
+    batch, length, width = 2, 11, 8
+    ours = make_workload("attention", length, batch=batch, width=width, seed=5)
+    fused = make_workload("fused_attention", length, batch=batch, width=width, seed=5)
+    assert torch.equal(ours.inputs, fused.inputs)
+    torch.testing.assert_close(fused.forward(), ours.forward(), rtol=0, atol=1e-5)
+    # And the same gradients for the three weight matrices.
+    ours.run_forward_backward()
+    fused.run_forward_backward()
+    for mine, theirs in zip(ours.parameters, fused.parameters):
+        torch.testing.assert_close(theirs.grad, mine.grad, rtol=0, atol=1e-4)
+
+
+def test_fused_attention_saves_no_t_by_t_matrix():
+    # By hand: the fused kernel keeps Q, K, V and its output, (B, T, D) each, and one float per query (the
+    # log-sum-exp of its scores) to compute the weights again in the backward pass. Nothing is T x T.
+    batch, width = 2, 4
+    for length in (5, 50, 300):
+        expected = (4 * batch * length * width + batch * length) * FLOAT32_BYTES
+        assert saved_bytes("fused_attention", length, batch=batch, width=width) == expected
+    assert saved_bytes("fused_attention", 512) / saved_bytes("fused_attention", 256) == 2.0
+    assert saved_bytes("attention", 512) / saved_bytes("attention", 256) > 3.5
+
+
+# --- The page's rules, on made-up measurements ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("factor", "power"),
+    [(1.0, 0), (2.0, 1), (2 ** 1.09, 1), (2 ** 0.91, 1), (4.0, 2), (2 ** 2.09, 2),
+     (2 ** 1.11, None), (2 ** 1.5, None), (2 ** 1.89, None), (2 ** 0.5, None), (2 ** 2.2, None)],
+)
+def test_a_growth_is_named_only_within_the_tolerance(factor, power):
+    k = cost_page.exponent(100.0, 100.0 * factor)
+    assert k == pytest.approx(math.log2(factor))
+    assert cost_page.growth_power(k) == power
+
+
+def test_the_story_holds_only_when_every_model_grows_as_told():
+    told = {"rnn": 1, "attention": 2}
+    assert cost_page.verdict({"rnn": 1.02, "attention": 1.95}, told) == "as told"
+    for exponents in ({"rnn": 1.3, "attention": 2.0}, {"rnn": 1.0, "attention": 1.79}, {"rnn": 2.0, "attention": 1.0}):
+        assert cost_page.verdict(exponents, told) != "as told"
+    missed = cost_page.verdict({"rnn": 1.0, "attention": 1.79}, told)
+    assert "1.79" in missed and "RNN" not in missed  # names the model that missed, and only it
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "outcome"),
+    [((1, 2), (3, 4), "less"), ((5, 6), (3, 4), "more"), ((1, 3.5), (3, 4), "tie"), ((3.5, 5), (3, 4), "tie"),
+     ((2, 2), (2, 2), "tie"), ((1, 1), (2, 2), "less"), ((3, 3), (2, 2), "more")],
+)
+def test_one_model_takes_less_only_when_all_its_runs_do(ours, theirs, outcome):
+    assert cost_page.compare(ours, theirs) == outcome
+
+
+def test_comparisons_group_the_lengths_by_outcome():
+    lengths = cost_page.LENGTHS
+    words = {"less": "L", "more": "M", "tie": "="}
+
+    def made_up(attention_by_length):
+        return lambda model, length: attention_by_length[length] if model == "attention" else (10.0, 20.0)
+
+    below = {length: (1.0, 2.0) for length in lengths}
+    assert cost_page.comparison(made_up(below), "rnn", words) == "L at every length"
+    above = {length: (30.0, 40.0) for length in lengths}
+    assert cost_page.comparison(made_up(above), "rnn", words) == "M at every length"
+    # Faster at the two shortest, overlapping at the third, slower from the fourth on.
+    mixed = {length: (1.0, 2.0) if index < 2 else (15.0, 25.0) if index == 2 else (30.0, 40.0)
+             for index, length in enumerate(lengths)}
+    found = cost_page.comparison(made_up(mixed), "rnn", words).replace("\u00a0", " ")
+    assert found == f"L up to T = {lengths[1]:,}; = at T = {lengths[2]:,}; M from T = {lengths[3]:,} on"
+
+
+def test_lines_that_coincide_are_found_and_only_those():
+    lengths = cost_page.LENGTHS
+    made_up = {(model, length): {"lstm": length * 8, "gru": length * 8, "rnn": length}[model]
+               for model in ("rnn", "lstm", "gru") for length in lengths}
+    assert cost_page.coinciding(made_up, ("rnn", "lstm", "gru"), lambda value: value) == [("lstm", "gru")]
+    made_up["gru", lengths[-1]] += 1
+    assert cost_page.coinciding(made_up, ("rnn", "lstm", "gru"), lambda value: value) == []
+
+
+def test_every_size_has_three_significant_figures():
+    for bytes_, text in [(2 * 2**20, "2.00 MiB"), (2.04 * 2**20, "2.04 MiB"), (17 * 2**10, "17.0 KiB"),
+                         (128 * 2**10, "128 KiB"), (2**20 - 1, "1.00 MiB"), (512, "512 bytes")]:
+        assert cost_page.size(bytes_) == text.replace(" ", "\u00a0")  # a no-break space before the unit
+
+
+def test_every_line_lies_between_two_labelled_ticks():
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    values = [1000.0, 1500.0, 3 * 2**20]  # 1,000 bytes lies below the 1 KiB tick that autoscaling would start at
+    axes.plot([16, 32, 64], values)
+    cost_page.log_axes(axes, "bytes", cost_page.tick_size, in_bytes=True)
+    cost_page.enclose_in_ticks([axes], cost_page.BYTE_TICKS)
+    low, high = axes.get_ylim()
+    ticks = [tick for tick in axes.get_yticks() if low <= tick <= high]
+    assert ticks[0] <= min(values) and ticks[-1] >= max(values)
+    plt.close(figure)

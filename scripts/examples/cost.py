@@ -2,7 +2,9 @@
 
 Every setting is fixed here before anything runs. Wall times change from run to run (NONDETERMINISTIC); the
 memory and step counts are exact and come out the same on every run. Every sentence that states a result is
-built from the measurements below, whichever way they come out.
+built from the measurements below, whichever way they come out, by the rules the page states: GROWTH_TOLERANCE
+names how a quantity grows, `compare` says which of two models took less, and `verdict` says whether a part
+of the usual story held.
 """
 
 import math
@@ -26,7 +28,7 @@ LENGTHS = (16, 32, 64, 128, 256, 512, 1024)
 
 BATCH = 4
 WIDTH = 64
-"""E = H = D: input, hidden state, query, key and value all have this size."""
+"""E = H = d_model: input, hidden state, query, key and value all have this size."""
 REPEATS = 3
 """Timed calls per measurement: the build's budget for this page is about fourteen seconds of one core."""
 THREADS = 1
@@ -34,34 +36,48 @@ SEED = 0
 
 RECURRENT = ("rnn", "lstm", "gru")
 OURS = (*RECURRENT, "attention")
+MODELS = (*OURS, "torch_lstm")
+"""The models timed and measured in full."""
+SAVED_ONLY = "fused_attention"
+"""PyTorch's fused attention: only its memory kept for the backward pass is measured, to keep the build's time."""
+GROWTH_TOLERANCE = 0.1
+"""A quantity grows like T^k (k = 0, 1, 2) when its measured exponent is within this of k."""
 NAMES = {
     "rnn": "RNN",
     "lstm": "LSTM",
     "gru": "GRU",
     "attention": "self-attention",
-    "torch_lstm": "nn.LSTM (reference)",
+    "torch_lstm": "nn.LSTM",
+    "fused_attention": "fused attention",
 }
+"""Names for table headers and alt text; the page says where the last two are PyTorch's references."""
 LABELS = {
     "rnn": "RNN (rnn_forward)",
     "lstm": "LSTM (lstm_forward)",
     "gru": "GRU (gru_forward)",
     "attention": "self-attention (self_attention)",
     "torch_lstm": "nn.LSTM, PyTorch's fused loop (reference)",
+    "fused_attention": "F.scaled_dot_product_attention, fused (reference)",
 }
-SHORT = {"rnn": "the RNN", "lstm": "the LSTM", "gru": "the GRU", "attention": "self-attention", "torch_lstm": "nn.LSTM"}
+SHORT = {
+    "rnn": "the RNN", "lstm": "the LSTM", "gru": "the GRU", "attention": "self-attention", "torch_lstm": "nn.LSTM",
+    "fused_attention": "fused attention",
+}
 """Names as a sentence uses them, before "'s"."""
 COLOURS = dict(zip(OURS, PALETTE))
-# The LSTM and the GRU keep exactly as many bytes per token: the GRU's bigger diamonds stay visible around the
-# LSTM's squares drawn on top of them.
-MARKER_SIZES = {"lstm": 4, "gru": 7}
-MARKERS = {"rnn": "o", "lstm": "s", "gru": "D", "attention": "^", "torch_lstm": "v"}
+COLOURS["fused_attention"] = COLOURS["attention"]  # the same function as self_attention, drawn dashed
+# Where two lines coincide (see `coinciding`), the one drawn on top is dashed with smaller markers, so that the
+# one beneath still shows between its dashes and around its markers.
+MARKERS = {"rnn": "o", "lstm": "s", "gru": "D", "attention": "^", "torch_lstm": "v", "fused_attention": "^"}
+REFERENCES = ("torch_lstm", "fused_attention")
 
 
-def measure_all() -> dict[tuple[str, int], seqdocs.CostMeasurement]:
+def measure_all() -> tuple[dict[tuple[str, int], seqdocs.CostMeasurement], dict[int, seqdocs.SavedMemory]]:
+    """Every model in MODELS measured in full at every length; and the memory fused attention keeps, by length."""
     workloads = {
         (model, length): seqdocs.make_workload(model, length, batch=BATCH, width=WIDTH, seed=SEED)
         for length in LENGTHS
-        for model in seqdocs.COST_MODELS
+        for model in MODELS
     }
     # The counts come out the same every time, so each is taken once, before the timed rounds: the profiler
     # that finds the peaks slows the calls it watches. Those runs also pay every first call's costs, so no
@@ -95,7 +111,11 @@ def measure_all() -> dict[tuple[str, int], seqdocs.CostMeasurement]:
             threads=torch.get_num_threads(),
             **counts[key],
         )
-    return costs
+    fused = {}
+    for length in LENGTHS:
+        workload = seqdocs.make_workload(SAVED_ONLY, length, batch=BATCH, width=WIDTH, seed=SEED)
+        fused[length] = seqdocs.saved_memory(workload.forward, not_counted=workload.leaves)
+    return costs, fused
 
 
 def milliseconds(seconds: float) -> str:
@@ -106,53 +126,138 @@ def milliseconds(seconds: float) -> str:
 
 
 def size(bytes_: float) -> str:
-    """Bytes in the largest binary unit that keeps the number at least 1: 1 KiB = 1,024 bytes."""
+    """Bytes in the largest binary unit that keeps the number at least 1, always to three significant figures.
+
+    1 KiB = 1,024 bytes. Three figures everywhere, so that a table never shows "2 MiB" beside "2.0 MiB":
+    "17.0 KiB", "128 KiB", "2.00 MiB". Below 1 KiB, whole bytes. A no-break space keeps the number and its
+    unit on one line in a narrow table column.
+    """
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        value = bytes_ / scale
+        if value >= 0.9995:  # what rounds to 1.00 at three figures is written in this unit
+            text = f"{value:,.0f}" if value >= 999.5 else f"{value:#.3g}".rstrip(".")
+            return f"{text}\u00a0{unit}"
+    return f"{bytes_:,.0f}\u00a0bytes"
+
+
+def tick_size(bytes_: float, _position=None) -> str:
+    """An axis tick in bytes: the ticks are powers of two, so no decimals are needed ("4 KiB", "2 MiB")."""
     for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
         if bytes_ >= scale:
-            value = bytes_ / scale
-            return f"{value:,.0f} {unit}" if value == int(value) else f"{value:,.1f} {unit}"
-    return f"{bytes_:,.0f} bytes"
+            return f"{bytes_ / scale:,g} {unit}"
+    return f"{bytes_:,g} bytes"
 
 
 def name_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def slope(costs: dict, model: str, field: str) -> float:
-    """The log-log slope of the median time over the three longest lengths: 1 means ∝ T, 2 means ∝ T²."""
-    lengths = LENGTHS[-3:]
+def slope(costs: dict, model: str, field: str, lengths: tuple[int, ...] | None = None) -> float:
+    """The log-log slope of the median time over `lengths` (the three longest): 1 means ∝ T, 2 means ∝ T²."""
+    lengths = LENGTHS[-3:] if lengths is None else lengths
     times = [getattr(costs[model, length], field).median for length in lengths]
     return float(np.polyfit(np.log(lengths), np.log(times), 1)[0])
 
 
-def comparison(amount, model: str, less: str, more: str) -> str:
-    """Where self-attention's `amount` was below a model's and where above, in words.
+def exponent(smaller: float, larger: float) -> float:
+    """k in "grows like T^k", from a quantity at one length and at twice that length: log2 of their ratio."""
+    return math.log2(larger / smaller)
 
-    `amount(model, length)` gives the number compared; `less` and `more` are the words for below and above
-    ("faster", "slower"). Written for any outcome, since wall times differ from run to run.
+
+def growth_power(k: float) -> int | None:
+    """0, 1 or 2 when the exponent k is within GROWTH_TOLERANCE of it: the page's rule for naming a growth."""
+    nearest = round(k)
+    return nearest if nearest in (0, 1, 2) and abs(k - nearest) <= GROWTH_TOLERANCE else None
+
+
+def growth_name(k: float) -> str:
+    """The page's words for an exponent: "does not grow", "linear in T", "quadratic in T", or the exponent itself."""
+    power = growth_power(k)
+    if power is not None:
+        return ("does not grow with $T$", "linear in $T$", "quadratic in $T$")[power]
+    if 1 < k < 2:
+        return f"faster than linear, slower than quadratic (like $T^{{{k:.2f}}}$)"
+    return f"like $T^{{{k:.2f}}}$"
+
+
+def verdict(exponents: dict[str, float], told: dict[str, int]) -> str:
+    """Whether measured exponents bear out the usual story's, by the GROWTH_TOLERANCE rule, in words.
+
+    `exponents` maps a model to its measured k; `told` maps it to the story's power (0, 1 or 2).
     """
-    below = [length for length in LENGTHS if amount("attention", length) < amount(model, length)]
-    above = [length for length in LENGTHS if length not in below]
-    if not above:
-        return f"{less} at every length"
-    if not below:
-        return f"{more} at every length"
-    if below == list(LENGTHS[: len(below)]):
-        return f"{less} up to T = {below[-1]:,}, {more} from T = {above[0]:,} on"
-    return (
-        f"{less} at T = {name_list([f'{length:,}' for length in below])}; "
-        f"{more} at T = {name_list([f'{length:,}' for length in above])}"
+    missed = [model for model in told if growth_power(exponents[model]) != told[model]]
+    if not missed:
+        return "as told"
+    story = {0: "not to grow", 1: "to grow like $T$", 2: "to grow like $T^2$"}
+    return "not as told: " + "; ".join(
+        f"{SHORT[model]} grew like $T^{{{exponents[model]:.2f}}}$, where the story has it {story[told[model]]}"
+        for model in missed
     )
+
+
+def compare(ours: tuple[float, float], theirs: tuple[float, float]) -> str:
+    """"less", "more" or "tie": the page's rule for which of two models took less.
+
+    Each side is (lowest, highest) of what was measured: the fastest and slowest timed run, or an exact count
+    twice. "less" only when all of ours was below all of theirs, "more" the other way round; ranges that
+    overlap, or equal counts, are a tie.
+    """
+    if ours[1] < theirs[0]:
+        return "less"
+    if ours[0] > theirs[1]:
+        return "more"
+    return "tie"
+
+
+def comparison(interval, model: str, words: dict[str, str]) -> str:
+    """Where self-attention took less than a model and where more, length by length, in words.
+
+    `interval(model, length)` gives the (lowest, highest) compared; `words` names the outcomes of `compare`,
+    e.g. {"less": "faster", "more": "slower", "tie": "too close to call"}. Runs of lengths with the same
+    outcome are named together. Written for any outcome, since wall times differ from run to run.
+    """
+    outcomes = [compare(interval("attention", length), interval(model, length)) for length in LENGTHS]
+    runs: list[tuple[str, list[int]]] = []
+    for length, outcome in zip(LENGTHS, outcomes):
+        if runs and runs[-1][0] == outcome:
+            runs[-1][1].append(length)
+        else:
+            runs.append((outcome, [length]))
+    if len(runs) == 1:
+        return f"{words[outcomes[0]]} at every length"
+    parts = []
+    for outcome, lengths in runs:
+        # No-break spaces keep "T = 128" on one line in a narrow table cell.
+        if len(lengths) == 1:
+            where = f"at T\u00a0=\u00a0{lengths[0]:,}"
+        elif lengths[0] == LENGTHS[0]:
+            where = f"up to T\u00a0=\u00a0{lengths[-1]:,}"
+        elif lengths[-1] == LENGTHS[-1]:
+            where = f"from T\u00a0=\u00a0{lengths[0]:,} on"
+        else:
+            where = f"from T\u00a0=\u00a0{lengths[0]:,} to {lengths[-1]:,}"
+        parts.append(f"{words[outcome]} {where}")
+    return "; ".join(parts)
+
+
+TIME_WORDS = {"less": "faster", "more": "slower", "tie": "too close to call"}
+MEMORY_WORDS = {"less": "less", "more": "more", "tie": "the same"}
+
+
+def spread(field: str):
+    """(fastest, slowest) of a timing, for `comparison`."""
+    return lambda costs, model, length: (getattr(costs[model, length], field).fastest,
+                                         getattr(costs[model, length], field).slowest)
 
 
 def comparison_table(costs: dict) -> str:
     """Self-attention against each other model: where it took less time, and where it kept less memory."""
 
-    def median(field: str):
-        return lambda model, length: getattr(costs[model, length], field).median
+    def timing(field: str):
+        return lambda model, length: spread(field)(costs, model, length)
 
-    def saved(model: str, length: int) -> int:
-        return costs[model, length].saved.total_bytes
+    def saved(model: str, length: int) -> tuple[int, int]:
+        return (costs[model, length].saved.total_bytes,) * 2
 
     lines = [
         "| self-attention against | forward time | forward + backward time | memory kept for backward |",
@@ -160,9 +265,9 @@ def comparison_table(costs: dict) -> str:
     ]
     for model in (*RECURRENT, "torch_lstm"):
         cells = [
-            comparison(median("forward"), model, "faster", "slower"),
-            comparison(median("forward_backward"), model, "faster", "slower"),
-            comparison(saved, model, "less", "more"),
+            comparison(timing("forward"), model, TIME_WORDS),
+            comparison(timing("forward_backward"), model, TIME_WORDS),
+            comparison(saved, model, MEMORY_WORDS),
         ]
         lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -172,14 +277,14 @@ def peak_comparison_table(costs: dict) -> str:
     """Self-attention against each other model: where its peak memory was below theirs and where above."""
 
     def peak(field: str):
-        return lambda model, length: getattr(costs[model, length], field).peak_bytes
+        return lambda model, length: (getattr(costs[model, length], field).peak_bytes,) * 2
 
     lines = [
         "| self-attention against | peak memory, forward | peak memory, forward + backward |",
         "| :--- | :--- | :--- |",
     ]
     for model in (*RECURRENT, "torch_lstm"):
-        cells = [comparison(peak(field), model, "less", "more") for field in ("forward_peak", "forward_backward_peak")]
+        cells = [comparison(peak(field), model, MEMORY_WORDS) for field in ("forward_peak", "forward_backward_peak")]
         lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -196,28 +301,43 @@ def times_sentence(costs: dict, length: int, field: str) -> str:
 def peak_sentence(costs: dict, length: int) -> str:
     """How self-attention's peak for forward + backward compared with each other model's at one length."""
     attention = costs["attention", length].forward_backward_peak.peak_bytes
-    below, above = [], []
+    groups: dict[str, list[str]] = {"less": [], "more": [], "tie": []}
     for model in (*RECURRENT, "torch_lstm"):
         other = costs[model, length].forward_backward_peak.peak_bytes
-        (below if attention < other else above).append(f"{SHORT[model]}'s {size(other)}")
-    parts = []
-    if below:
-        parts.append("below " + name_list(below))
-    if above:
-        parts.append("above " + name_list(above))
-    return f"self-attention's forward and backward passes peaked at {size(attention)}, " + ", and ".join(parts)
+        groups[compare((attention, attention), (other, other))].append(f"{SHORT[model]}'s {size(other)}")
+    words = {"less": "below", "more": "above", "tie": "equal to"}
+    parts = [f"{words[outcome]} {name_list(names)}" for outcome, names in groups.items() if names]
+    # Only a peak below some other model's goes against the long-sequence story: then short sequences differ.
+    lead = "Short sequences are another matter. " if groups["less"] else ""
+    return (f"{lead}At $T$ = {length:,}, self-attention's forward and backward passes peaked at {size(attention)}, "
+            + ", and ".join(parts))
+
+
+def speed_sentence(costs: dict, model: str, reference: str, length: int) -> str:
+    """How the reference's forward time compared with a model's, by `compare`, in words."""
+    ours, theirs = (spread("forward")(costs, name, length) for name in (reference, model))
+    outcome = compare(ours, theirs)
+    ratio = costs[model, length].forward.median / costs[reference, length].forward.median
+    if outcome == "less":
+        return f"{ratio:,.0f} times as fast as the package's {NAMES[model]} (median against median)"
+    if outcome == "more":
+        return f"slower than the package's {NAMES[model]}, {1 / ratio:,.1f} times its time (median against median)"
+    return f"too close to the package's {NAMES[model]} to call: their ranges of times overlap"
 
 
 def settings_table(machine: dict[str, str]) -> str:
     rows = [
         ("Sequence lengths T", ", ".join(f"{length:,}" for length in LENGTHS), "doubling"),
         ("Batch B", str(BATCH), "sequences read at once"),
-        ("Width E = H = D", str(WIDTH), "inputs, hidden states, queries, keys and values"),
+        ("Width $E = H = d_{\\text{model}}$", str(WIDTH), "inputs, hidden states, queries, keys and values; "
+         "attention has one head, so $d_k = d_{\\text{model}}$"),
         ("Inputs", "standard normal, seed " + str(SEED), "fixed data: gradients are taken for the weights only"),
         ("Peak memory", "1 run of each", "untimed, with PyTorch's profiler recording every allocation and free; "
          "the same bytes come out on every run"),
         ("Timed runs", f"{REPEATS} of each", "in rounds, each timing every model at every length once, after the "
          "untimed runs; the plots show the median, with bars from the fastest to the slowest"),
+        ("Fused attention", "memory only", "`F.scaled_dot_product_attention` with the same weights: what it keeps "
+         "for the backward pass is counted, its time is not taken"),
         ("Forward", "autograd off", "as when the model is only used"),
         ("Forward + backward", "autograd on", "`output.sum().backward()` finds every weight's gradient, as a "
          "training step does before the optimizer"),
@@ -231,11 +351,11 @@ def settings_table(machine: dict[str, str]) -> str:
 
 
 def time_table(costs: dict, field: str) -> str:
-    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in seqdocs.COST_MODELS) + " |"
-    lines = [header, "| ---: | " + " | ".join("---:" for _ in seqdocs.COST_MODELS) + " |"]
+    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in MODELS) + " |"
+    lines = [header, "| ---: | " + " | ".join("---:" for _ in MODELS) + " |"]
     for length in LENGTHS:
         cells = []
-        for model in seqdocs.COST_MODELS:
+        for model in MODELS:
             timing = getattr(costs[model, length], field)
             spread = f"{milliseconds(timing.fastest)}–{milliseconds(timing.slowest)}"
             cells.append(f"{milliseconds(timing.median)}<br><small>{spread}</small>")
@@ -243,24 +363,25 @@ def time_table(costs: dict, field: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def memory_table(costs: dict) -> str:
-    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in seqdocs.COST_MODELS) + " |"
-    lines = [header, "| ---: | " + " | ".join("---:" for _ in seqdocs.COST_MODELS) + " |"]
+def memory_table(saved: dict, models: tuple[str, ...]) -> str:
+    """`saved[model, length]` is a SavedMemory, for every model in MODELS and for SAVED_ONLY."""
+    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in models) + " |"
+    lines = [header, "| ---: | " + " | ".join("---:" for _ in models) + " |"]
     for length in LENGTHS:
-        saved = [costs[model, length].saved for model in seqdocs.COST_MODELS]
-        cells = [f"{size(one.total_bytes)}<br><small>largest {size(one.largest_bytes)}</small>" for one in saved]
+        kept = [saved[model, length] for model in models]
+        cells = [f"{size(one.total_bytes)}<br><small>largest {size(one.largest_bytes)}</small>" for one in kept]
         lines.append(f"| {length:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def peak_table(costs: dict) -> str:
-    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in seqdocs.COST_MODELS) + " |"
-    lines = [header, "| ---: | " + " | ".join("---:" for _ in seqdocs.COST_MODELS) + " |"]
+    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in MODELS) + " |"
+    lines = [header, "| ---: | " + " | ".join("---:" for _ in MODELS) + " |"]
     for length in LENGTHS:
         cells = [
             f"{size(costs[model, length].forward_backward_peak.peak_bytes)}"
             f"<br><small>forward {size(costs[model, length].forward_peak.peak_bytes)}</small>"
-            for model in seqdocs.COST_MODELS
+            for model in MODELS
         ]
         lines.append(f"| {length:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -278,9 +399,9 @@ def steps_table(costs: dict) -> str:
 def log_axes(axes, ylabel: str, formatter=None, *, in_bytes: bool = False) -> None:
     axes.set_xscale("log", base=2)
     if in_bytes:
-        # Bytes read best in powers of two: ticks every factor of 8, at 4 KiB, 32 KiB, 256 KiB, 2 MiB, ...
+        # Bytes read best in powers of two: ticks every factor of 4, at 1 KiB, 4 KiB, 16 KiB, 64 KiB, ...
         axes.set_yscale("log", base=2)
-        axes.yaxis.set_major_locator(LogLocator(base=8))
+        axes.yaxis.set_major_locator(LogLocator(base=BYTE_TICKS))
         axes.yaxis.set_minor_locator(NullLocator())
     else:
         axes.set_yscale("log")
@@ -296,17 +417,20 @@ def log_axes(axes, ylabel: str, formatter=None, *, in_bytes: bool = False) -> No
         axes.spines[side].set_visible(False)
 
 
+BYTE_TICKS = 4
+"""Byte axes have a tick at every power of this."""
+
 GUIDE_START = 128
 """Where the slope guides start: three doublings before the longest length, in the plots' empty lower right."""
 
 
-def slope_guides(axes, end_value: float) -> None:
+def slope_guides(axes, end_value: float, start: int = GUIDE_START) -> None:
     """Two grey lines ending at (longest T, end_value) that rise ∝ T and ∝ T², to hold a measured line against.
 
     They are drawn where no measurement is, so only their slopes mean anything: a measured line that runs
     parallel to one of them grows with that power of T.
     """
-    lengths = np.array([GUIDE_START, LENGTHS[-1]], dtype=float)
+    lengths = np.array([start, LENGTHS[-1]], dtype=float)
     for power, label in ((1, "∝ T"), (2, "∝ T²")):
         line = end_value * (lengths / LENGTHS[-1]) ** power
         axes.plot(lengths, line, color=foreground(), linestyle=(0, (4, 2)), linewidth=1.2, alpha=0.7, zorder=1)
@@ -314,16 +438,33 @@ def slope_guides(axes, end_value: float) -> None:
                       color=foreground(), fontsize=9, ha="right", va="center")
 
 
-def plot_models(
-    axes, costs: dict, models, value, spread=None, *, overlapping: bool = False, on_top: tuple[str, ...] = ("lstm",)
-) -> None:
+def coinciding(costs: dict, models, value) -> list[tuple[str, str]]:
+    """Pairs of models (earlier, later in `models`) whose values are equal at every length: their lines coincide."""
+    values = {model: [value(costs[model, length]) for length in LENGTHS] for model in models}
+    return [(first, second) for index, first in enumerate(models) for second in models[index + 1:]
+            if values[first] == values[second]]
+
+
+def plot_models(axes, costs: dict, models, value, spread=None, on_top: frozenset[str] = frozenset()) -> None:
+    """One line per model.
+
+    The models in `on_top` are drawn over the others, dashed and with smaller markers, so that a line they
+    coincide with (see `coinciding`) shows between the dashes and around the markers. A figure passes the same
+    `on_top` to all its panels, so that a model looks the same in each and the one legend fits them all.
+    """
     for model in models:
         values = [value(costs[model, length]) for length in LENGTHS]
-        reference = model == "torch_lstm"
-        colour = foreground() if reference else COLOURS[model]
+        reference = model in REFERENCES
+        colour = foreground() if model == "torch_lstm" else COLOURS[model]
+        if model in on_top:
+            line_style = (0, (2, 2))
+        elif reference:
+            line_style = (0, (3, 1, 1, 1))
+        else:
+            line_style = "solid"
         style = {
-            "color": colour, "marker": MARKERS[model], "markersize": MARKER_SIZES.get(model, 5) if overlapping else 5,
-            "linewidth": 1.6, "linestyle": (0, (3, 1, 1, 1)) if reference else "solid", "label": LABELS[model],
+            "color": colour, "marker": MARKERS[model], "markersize": 3.5 if model in on_top else 6,
+            "linewidth": 1.6, "linestyle": line_style, "label": LABELS[model],
             "markerfacecolor": "none" if reference else colour, "zorder": 4 if model in on_top else 3,
         }
         if spread is None:
@@ -334,12 +475,32 @@ def plot_models(
             axes.errorbar(LENGTHS, values, yerr=errors, capsize=0, elinewidth=1.2, **style)
 
 
+def enclose_in_ticks(panels, base: float) -> None:
+    """Set the y limits of log-scaled panels (sharing one axis) so that a tick lies below every line and above it.
+
+    Ticks are at powers of `base`; without this, a line lower than the lowest tick has no label to be read by.
+    """
+    low = min(axes.dataLim.y0 for axes in panels)
+    high = max(axes.dataLim.y1 for axes in panels)
+    below = base ** math.floor(math.log(low, base) + 1e-9)
+    above = base ** math.ceil(math.log(high, base) - 1e-9)
+    margin = base ** 0.1  # room for the markers on the lowest and highest ticks
+    for axes in panels:
+        axes.set_ylim(below / margin, above * margin)
+
+
+def coincidence_caption(pairs_by_panel: dict[str, list[tuple[str, str]]]) -> str | None:
+    """A caption naming the lines that coincide in each panel, or None if none do."""
+    sentences = []
+    for panel, pairs in pairs_by_panel.items():
+        for first, second in pairs:
+            sentences.append(f"{panel}, {SHORT[first]} and {SHORT[second]} have the same bytes at every length: "
+                             f"{SHORT[second]}'s dashed line lies on {SHORT[first]}'s.")
+    return " ".join(sentence[0].upper() + sentence[1:] for sentence in sentences) or None
+
+
 def millisecond_label(value: float, _position) -> str:
-    return f"{value * 1e3:g}"
-
-
-def byte_label(value: float, _position) -> str:
-    return size(value)
+    return f"{value * 1e3:,g}"
 
 
 def legend_below(figure, axes) -> None:
@@ -353,14 +514,12 @@ def in_milliseconds(seconds: float) -> str:
     return f"{milliseconds(seconds)} ms"
 
 
-def from_shortest_to_longest(
-    costs: dict, value: Callable[[seqdocs.CostMeasurement], float], show: Callable[[float], str]
-) -> str:
+def from_shortest_to_longest(costs: dict, value: Callable, show: Callable[[float], str], models=MODELS) -> str:
     """Each model's value at the shortest and the longest T, as sentences for a figure's alt text."""
     return " ".join(
         f"{NAMES[model]}: from {show(value(costs[model, LENGTHS[0]]))} at T = {LENGTHS[0]} "
         f"to {show(value(costs[model, LENGTHS[-1]]))} at T = {LENGTHS[-1]:,}."
-        for model in seqdocs.COST_MODELS
+        for model in models
     )
 
 
@@ -368,13 +527,14 @@ def time_figure(out: Artifacts, costs: dict) -> None:
     with figure_style():
         figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.4), sharey=True)
         for axes, field, title in zip(panels, ("forward", "forward_backward"), ("forward", "forward + backward")):
-            plot_models(axes, costs, seqdocs.COST_MODELS, lambda cost, f=field: getattr(cost, f).median,
+            plot_models(axes, costs, MODELS, lambda cost, f=field: getattr(cost, f).median,
                         spread=lambda cost, f=field: (getattr(cost, f).fastest, getattr(cost, f).slowest))
             log_axes(axes, "milliseconds (median)" if field == "forward" else "", millisecond_label)
             axes.set_title(title, fontsize=10)
             longest = LENGTHS[-1]
-            lowest = min(getattr(costs[model, longest], field).median for model in seqdocs.COST_MODELS)
+            lowest = min(getattr(costs[model, longest], field).median for model in MODELS)
             slope_guides(axes, lowest / 8)
+        enclose_in_ticks(panels, 10)
         legend_below(figure, panels[0])
 
     alt = (
@@ -388,59 +548,68 @@ def time_figure(out: Artifacts, costs: dict) -> None:
     out.figure("time", figure, alt=alt)
 
 
-def memory_figure(out: Artifacts, costs: dict) -> None:
+def memory_figure(out: Artifacts, saved: dict) -> None:
+    """`saved[model, length]` is a SavedMemory, for every model in MODELS and for SAVED_ONLY."""
+    models = (*MODELS, SAVED_ONLY)
+    longest = LENGTHS[-1]
     with figure_style():
-        figure, (total, largest) = plt.subplots(1, 2, figsize=(8.4, 4.4))
-        plot_models(total, costs, seqdocs.COST_MODELS, lambda cost: cost.saved.total_bytes, overlapping=True)
-        log_axes(total, "bytes kept for the backward pass", byte_label, in_bytes=True)
+        figure, (total, largest) = plt.subplots(1, 2, figsize=(8.4, 4.6))
+        total_pairs = coinciding(saved, models, lambda one: one.total_bytes)
+        largest_pairs = coinciding(saved, models, lambda one: one.largest_bytes)
+        on_top = frozenset(second for _, second in total_pairs + largest_pairs)
+        plot_models(total, saved, models, lambda one: one.total_bytes, on_top=on_top)
+        log_axes(total, "bytes kept for the backward pass", tick_size, in_bytes=True)
         total.set_title("all tensors saved for backward", fontsize=10)
-        longest = LENGTHS[-1]
-        slope_guides(total, min(costs[model, longest].saved.total_bytes for model in seqdocs.COST_MODELS) / 8)
-        plot_models(largest, costs, seqdocs.COST_MODELS, lambda cost: cost.saved.largest_bytes, overlapping=True)
-        log_axes(largest, "bytes of the largest one", byte_label, in_bytes=True)
+        slope_guides(total, min(saved[model, longest].total_bytes for model in models) / 8)
+        plot_models(largest, saved, models, lambda one: one.largest_bytes, on_top=on_top)
+        log_axes(largest, "bytes of the largest one", tick_size, in_bytes=True)
         largest.set_title("the largest single tensor saved", fontsize=10)
-        # Between the flat lines and attention's, where this panel is empty.
-        slope_guides(largest, costs["attention", longest].saved.largest_bytes / 32)
+        # Between the flat lines and fused attention's, where this panel is empty; shorter than elsewhere, so
+        # that the T^2 guide stays above the flat lines.
+        slope_guides(largest, saved[SAVED_ONLY, longest].largest_bytes / 8, start=LENGTHS[-3])
+        for axes in (total, largest):
+            enclose_in_ticks([axes], BYTE_TICKS)
         legend_below(figure, total)
 
+    caption = coincidence_caption({"left": total_pairs, "right": largest_pairs})
     alt = (
         "Two log-log plots of memory against sequence length T, one line per model, with two dashed guide "
         "lines rising like T and like T squared. Left, all the bytes autograd keeps for the backward pass: "
-        + from_shortest_to_longest(costs, lambda cost: cost.saved.total_bytes, size)
+        + from_shortest_to_longest(saved, lambda one: one.total_bytes, size, models)
         + " Right, the largest single tensor kept: "
-        + from_shortest_to_longest(costs, lambda cost: cost.saved.largest_bytes, size)
+        + from_shortest_to_longest(saved, lambda one: one.largest_bytes, size, models)
+        + (" " + caption if caption else "")
     )
-    out.figure("memory", figure, alt=alt)
+    out.figure("memory", figure, alt=alt, caption=caption)
 
 
 def peak_figure(out: Artifacts, costs: dict) -> None:
     fields = ("forward_peak", "forward_backward_peak")
+    pairs = {side: coinciding(costs, MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes)
+             for side, field in zip(("left", "right"), fields)}
+    on_top = frozenset(second for side_pairs in pairs.values() for _, second in side_pairs)
     with figure_style():
-        figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.4), sharey=True)
+        figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.6), sharey=True)
         for axes, field, title in zip(panels, fields, ("forward, autograd off", "forward + backward")):
-            # With autograd off the RNN and the GRU peak at the same bytes: the RNN's circles go on top of the
-            # GRU's bigger diamonds, the LSTM's squares on top of both.
-            plot_models(axes, costs, seqdocs.COST_MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes,
-                        overlapping=True, on_top=("lstm", "rnn"))
-            log_axes(axes, "peak bytes held at once" if field == "forward_peak" else "", byte_label, in_bytes=True)
+            plot_models(axes, costs, MODELS, lambda cost, f=field: getattr(cost, f).peak_bytes, on_top=on_top)
+            log_axes(axes, "peak bytes held at once" if field == "forward_peak" else "", tick_size, in_bytes=True)
             axes.yaxis.set_tick_params(labelleft=True)
             axes.set_title(title, fontsize=10)
             longest = LENGTHS[-1]
             slope_guides(axes, min(getattr(costs[model, longest], field).peak_bytes
-                                   for model in seqdocs.COST_MODELS) / 8)
+                                   for model in MODELS) / 8)
+        enclose_in_ticks(panels, BYTE_TICKS)
         legend_below(figure, panels[0])
 
+    caption = coincidence_caption(pairs)
     alt = (
         "Two log-log plots of the most memory held at one time against sequence length T, one line per model, "
         "with two dashed guide lines rising like T and like T squared. Left, the forward pass with autograd off: "
         + from_shortest_to_longest(costs, lambda cost: cost.forward_peak.peak_bytes, size)
         + " Right, the forward pass and the backward pass: "
         + from_shortest_to_longest(costs, lambda cost: cost.forward_backward_peak.peak_bytes, size)
+        + (" " + caption if caption else "")
     )
-    rnn_is_gru = all(costs["rnn", length].forward_peak.peak_bytes == costs["gru", length].forward_peak.peak_bytes
-                     for length in LENGTHS)
-    caption = "With autograd off the RNN and the GRU peak at the same bytes at every length: their lines coincide." \
-        if rnn_is_gru else None
     out.figure("peak", figure, alt=alt, caption=caption)
 
 
@@ -449,8 +618,16 @@ def steps_figure(out: Artifacts, costs: dict) -> None:
         figure, axes = plt.subplots(figsize=(7.2, 3.8))
         plot_models(axes, costs, OURS, lambda cost: cost.dependent_steps)
         log_axes(axes, "operations in a row", lambda value, _: f"{value:,.0f}")
+        enclose_in_ticks([axes], 10)
         axes.legend(loc="center right", frameon=False, fontsize=8.5)
         figure.tight_layout()
+    half, longest = LENGTHS[-2], LENGTHS[-1]
+    growths = "; ".join(
+        f"{NAMES[model]}'s chain "
+        # Alt text is read as plain text: no maths markers.
+        + growth_name(exponent(costs[model, half].dependent_steps, costs[model, longest].dependent_steps)).replace("$", "")
+        for model in OURS
+    )
     alt = (
         "Log-log plot of the longest chain of dependent operations against sequence length T. "
         + " ".join(
@@ -458,21 +635,35 @@ def steps_figure(out: Artifacts, costs: dict) -> None:
             f"{costs[model, LENGTHS[-1]].dependent_steps:,} at T = {LENGTHS[-1]:,}."
             for model in OURS
         )
-        + " The recurrent models' chains grow in proportion to T; self-attention's stays the same length."
+        + f" Over the last doubling of T: {growths}."
     )
     out.figure("steps", figure, alt=alt)
+
+
+def exact(holds: bool, claim: str) -> None:
+    """Stop the build if an exact count no longer bears out what the page says of it."""
+    if not holds:
+        raise RuntimeError(f"the cost page says {claim}, but this build's exact counts say otherwise: "
+                           "change docs/cost.md together with the measurement")
+
+
+def one_count(counts: set[int], what: str) -> str:
+    exact(len(counts) == 1, f"{what} is the same at every length")
+    return f"{counts.pop():,}"
 
 
 def build(out: Artifacts) -> None:
     torch.set_num_threads(THREADS)
     machine = seqdocs.describe_machine(threads=torch.get_num_threads())
-    costs = measure_all()
+    costs, fused = measure_all()
+    saved = {key: cost.saved for key, cost in costs.items()} | {(SAVED_ONLY, length): fused[length] for length in LENGTHS}
     shortest, longest, half = LENGTHS[0], LENGTHS[-1], LENGTHS[-2]
 
     out.markdown("settings", settings_table(machine))
     out.markdown("time_forward", time_table(costs, "forward"))
     out.markdown("time_forward_backward", time_table(costs, "forward_backward"))
-    out.markdown("memory_table", memory_table(costs))
+    out.markdown("memory_table", memory_table(saved, MODELS))
+    out.markdown("fused_memory_table", memory_table(saved, ("attention", SAVED_ONLY)))
     out.markdown("peak_table", peak_table(costs))
     out.markdown("peak_comparisons", peak_comparison_table(costs))
     out.markdown("steps_table", steps_table(costs))
@@ -490,7 +681,7 @@ def build(out: Artifacts) -> None:
                     "forward_peak": vars(cost.forward_peak), "forward_backward_peak": vars(cost.forward_backward_peak),
                 }
                 for cost in costs.values()
-            ],
+            ] + [{"model": SAVED_ONLY, "length": length, "saved": vars(fused[length])} for length in LENGTHS],
         },
     )
 
@@ -500,57 +691,90 @@ def build(out: Artifacts) -> None:
     out.value("shortest", f"{shortest:,}")
     out.value("longest", f"{longest:,}")
     out.value("half", f"{half:,}")
+    out.value("tolerance", f"{GROWTH_TOLERANCE:g}")
+    out.value("linear_factors", f"{2 ** (1 - GROWTH_TOLERANCE):.2f} to {2 ** (1 + GROWTH_TOLERANCE):.2f}")
+    out.value("quadratic_factors", f"{2 ** (2 - GROWTH_TOLERANCE):.2f} to {2 ** (2 + GROWTH_TOLERANCE):.2f}")
+
+    def last_doubling(value: Callable[[str], Callable[[int], float]]) -> Callable[[str], float]:
+        return lambda model: exponent(value(model)(half), value(model)(longest))
 
     # Dependent steps: exact counts, a fixed number per token for the recurrent models.
     for model in RECURRENT:
         per_token = (costs[model, longest].dependent_steps - costs[model, half].dependent_steps) / (longest - half)
         out.value(f"{model}_steps_per_token", f"{per_token:g}")
         out.value(f"{model}_steps_longest", f"{costs[model, longest].dependent_steps:,}")
-    attention_steps = {costs["attention", length].dependent_steps for length in LENGTHS}
-    out.value("attention_steps", ", ".join(f"{count:,}" for count in sorted(attention_steps)))
-    fused_steps = {costs["torch_lstm", length].dependent_steps for length in LENGTHS}
-    out.value("torch_lstm_steps", ", ".join(f"{count:,}" for count in sorted(fused_steps)))
+    out.value("attention_steps", one_count({costs["attention", length].dependent_steps for length in LENGTHS},
+                                           "self-attention's chain"))
+    out.value("torch_lstm_steps", one_count({costs["torch_lstm", length].dependent_steps for length in LENGTHS},
+                                            "nn.LSTM's chain"))
+    steps_exponent = last_doubling(lambda model: lambda length: costs[model, length].dependent_steps)
+    steps_verdict = verdict({model: steps_exponent(model) for model in OURS},
+                            {"rnn": 1, "lstm": 1, "gru": 1, "attention": 0})
+    exact(steps_verdict == "as told", "the recurrent chains grow like T and self-attention's not at all")
+    out.value("steps_verdict", steps_verdict)
 
-    # Memory: exact bytes.
+    # Memory kept for the backward pass: exact bytes.
     for model in (*RECURRENT, "torch_lstm"):
         per_token = (costs[model, longest].saved.total_bytes - costs[model, half].saved.total_bytes) / (longest - half)
         out.value(f"{model}_bytes_per_token", f"{per_token:,.0f}")
+    for model in RECURRENT:
+        exact(len({costs[model, length].saved.largest_bytes for length in LENGTHS}) == 1,
+              "no recurrent model keeps a tensor bigger than one step's at any length")
     out.value("lstm_largest", size(costs["lstm", longest].saved.largest_bytes))
-    for model in OURS:
-        ratio = costs[model, longest].saved.total_bytes / costs[model, half].saved.total_bytes
-        out.value(f"{model}_memory_ratio", f"{ratio:.2f}")
+    saved_exponent = last_doubling(lambda model: lambda length: saved[model, length].total_bytes)
+    for model in (*OURS, "torch_lstm", SAVED_ONLY):
+        out.value(f"{model}_memory_ratio", f"{2 ** saved_exponent(model):.2f}")
+        out.value(f"{model}_memory_growth", growth_name(saved_exponent(model)))
+    recurrent_names = {growth_name(saved_exponent(model)) for model in RECURRENT}
+    out.value("recurrent_memory_growth", recurrent_names.pop() if len(recurrent_names) == 1 else "not the same")
+    out.value("memory_verdict", verdict({model: saved_exponent(model) for model in OURS},
+                                        {"rnn": 1, "lstm": 1, "gru": 1, "attention": 2}))
     out.value("attention_saved_longest", size(costs["attention", longest].saved.total_bytes))
+    exact(costs["attention", longest].saved.largest_bytes == BATCH * longest * longest * 4,
+          "the T x T weights are the largest tensor self-attention keeps")
     out.value("attention_largest", size(costs["attention", longest].saved.largest_bytes))
     out.value("attention_weights_formula", f"{BATCH} × {longest:,} × {longest:,} × 4 bytes")
     out.value("hidden_state_bytes", f"{BATCH * WIDTH * 4:,}")
+    fused_largest_share = costs["torch_lstm", longest].saved.largest_bytes / costs["torch_lstm", longest].saved.total_bytes
+    out.value("torch_lstm_largest_share", f"{fused_largest_share:.0%}")
+    # What the fused kernel keeps, by hand: queries, keys, values and output, (B, T, d_model) each, and one
+    # float32 per query (the log of its softmax's denominator, to compute the weights again in backward).
+    for length in LENGTHS:
+        by_hand = (4 * BATCH * length * WIDTH + BATCH * length) * 4
+        exact(fused[length].total_bytes == by_hand,
+              "fused attention keeps its queries, keys, values, output and one number per query")
+    out.value("fused_saved_longest", size(fused[longest].total_bytes))
+    out.value("fused_largest_longest", size(fused[longest].largest_bytes))
+    out.value("fused_against_attention",
+              f"{costs['attention', longest].saved.total_bytes / fused[longest].total_bytes:.1f}")
 
     # Peak memory: exact bytes, from the allocator's reports.
     state_bytes = BATCH * longest * WIDTH * 4  # all T hidden states of the batch, float32
     for field in ("forward_peak", "forward_backward_peak"):
-        for model in seqdocs.COST_MODELS:
+        peak_exponent = last_doubling(lambda model, f=field: lambda length: getattr(costs[model, length], f).peak_bytes)
+        for model in MODELS:
             peak = getattr(costs[model, longest], field).peak_bytes
             out.value(f"{field}_{model}", size(peak))
-            growth = peak / getattr(costs[model, half], field).peak_bytes
-            out.value(f"{field}_growth_{model}", f"{growth:.2f}")
+            out.value(f"{field}_growth_{model}", f"{2 ** peak_exponent(model):.2f}")
             out.value(f"{field}_retained_{model}", size(getattr(costs[model, longest], field).retained_bytes))
         attention = getattr(costs["attention", longest], field).peak_bytes
         for model in (*RECURRENT, "torch_lstm"):
             out.value(f"{field}_ratio_{model}", f"{attention / getattr(costs[model, longest], field).peak_bytes:.1f}")
-        growths = [getattr(costs[model, longest], field).peak_bytes / getattr(costs[model, half], field).peak_bytes
-                   for model in RECURRENT]
+        growths = [2 ** peak_exponent(model) for model in RECURRENT]
         low, high = f"{min(growths):.2f}", f"{max(growths):.2f}"
         out.value(f"{field}_growth_recurrent", low if low == high else f"{low} to {high}")
+        names = {growth_name(peak_exponent(model)) for model in RECURRENT}
+        out.value(f"{field}_growth_name_recurrent", names.pop() if len(names) == 1 else "not the same for all three")
+        out.value(f"{field}_growth_name_attention", growth_name(peak_exponent("attention")))
+        out.value(f"{field}_verdict", verdict({model: peak_exponent(model) for model in OURS},
+                                              {"rnn": 1, "lstm": 1, "gru": 1, "attention": 2}))
     for model in RECURRENT:
         out.value(f"{model}_forward_peak_states", f"{costs[model, longest].forward_peak.peak_bytes / state_bytes:.2f}")
-        out.value(f"{model}_forward_backward_peak_states",
-                  f"{costs[model, longest].forward_backward_peak.peak_bytes / state_bytes:.2f}")
     out.value("state_bytes", size(state_bytes))
     out.value("attention_matrix", size(BATCH * longest * longest * 4))
     out.value("attention_peak_matrices",
               f"{costs['attention', longest].forward_peak.peak_bytes / (BATCH * longest * longest * 4):.2f}")
     out.value("peak_shortest", peak_sentence(costs, shortest))
-    out.value("allocated_lstm", size(costs["lstm", longest].forward_backward_peak.allocated_bytes))
-    out.value("allocations_lstm", f"{costs['lstm', longest].forward_backward_peak.allocations:,}")
     # The LSTM's peak for a training step at short lengths as a + b T, from the two shortest lengths.
     second = LENGTHS[1]
     lstm_peaks = [costs["lstm", length].forward_backward_peak.peak_bytes for length in (shortest, second)]
@@ -565,21 +789,24 @@ def build(out: Artifacts) -> None:
     ]
     out.value(
         "peak_short_story",
-        f"But at T = {shortest} self-attention's peak was below the "
+        f"But at $T$ = {shortest} self-attention's peak was below the "
         f"{'peak' if len(below_at_shortest) == 1 else 'peaks'} of {name_list(below_at_shortest)}: at short lengths "
-        "the part of a peak that does not grow with T decides"
+        "the part of a peak that does not grow with $T$ decides"
         if below_at_shortest
         else "Its peak was above every recurrent model's at every length measured",
     )
-    fused, ours = (costs[model, longest].forward_backward_peak.peak_bytes for model in ("torch_lstm", "lstm"))
-    out.value("torch_lstm_peak_word", "above" if fused > ours else "below")
+    fused_peak, ours_peak = (costs[model, longest].forward_backward_peak.peak_bytes for model in ("torch_lstm", "lstm"))
+    out.value("torch_lstm_peak_word",
+              {"less": "below", "more": "above", "tie": "equal to"}[compare((fused_peak,) * 2, (ours_peak,) * 2)])
 
     # Wall time: these change on every run, so every sentence about them is built here.
     out.value("forward_shortest", times_sentence(costs, shortest, "forward"))
     out.value("forward_longest", times_sentence(costs, longest, "forward"))
     for field in ("forward", "forward_backward"):
-        for model in seqdocs.COST_MODELS:
+        for model in MODELS:
             out.value(f"{field}_slope_{model}", f"{slope(costs, model, field):.2f}")
+        out.value(f"{field}_time_verdict", verdict({model: slope(costs, model, field) for model in OURS},
+                                                   {"rnn": 1, "lstm": 1, "gru": 1, "attention": 2}))
     for model in RECURRENT:
         ratio = costs[model, longest].forward_backward.median / costs[model, longest].forward.median
         out.value(f"{model}_backward_ratio", f"{ratio:.1f}")
@@ -587,23 +814,32 @@ def build(out: Artifacts) -> None:
         per_step = costs[model, longest].forward.median / longest
         out.value(f"{model}_microseconds_per_step", f"{per_step * 1e6:.0f}")
     products = 2 * (2 * BATCH * longest * longest * WIDTH)  # Q K^T and weights @ V, a multiply and an add each
-    rate = products / costs["attention", longest].forward.median  # floating-point operations per second
+    # The whole forward pass's time, projections and softmax included, is longer than the two products' alone:
+    # dividing by it gives a rate the products reached at least, not their rate.
+    attention_forward = costs["attention", longest].forward.median
+    rate = products / attention_forward  # floating-point operations per second, a lower bound for the products
     out.value("attention_gflop", f"{products / 1e9:.2f}")
     out.value("attention_gflops", f"{rate / 1e9:.1f}")
+    out.value("attention_forward_longest", f"{milliseconds(attention_forward)} ms")
     # The matrix products of one step (2 x B x in x out each); the element-wise operations add far less.
     step_products = {"rnn": 2 * BATCH * (WIDTH + WIDTH) * WIDTH, "lstm": 2 * BATCH * (WIDTH + WIDTH) * 4 * WIDTH}
     for model, count in step_products.items():
         out.value(f"{model}_step_flop", f"{count:,}")
-        out.value(f"{model}_step_arithmetic_us", f"{count / rate * 1e6:.1f}")
+        out.value(f"{model}_step_arithmetic_us", f"{count / rate * 1e6:.1f}")  # at most: the rate is a lower bound
+    short_slope = slope(costs, "attention", "forward", LENGTHS[:3])
+    long_slope = slope(costs, "attention", "forward")
+    out.value("attention_short_slope", f"$T^{{{short_slope:.2f}}}$")
+    out.value("attention_long_slope", f"$T^{{{long_slope:.2f}}}$")
+    out.value("attention_steepens", "in this run it did steepen" if short_slope < long_slope
+              else "in this run it did not steepen")
     loop_slopes = [slope(costs, model, field) for model in RECURRENT for field in ("forward", "forward_backward")]
     attention_slopes = [slope(costs, "attention", field) for field in ("forward", "forward_backward")]
     out.value("loop_slopes", f"{min(loop_slopes):.2f} to {max(loop_slopes):.2f}")
     out.value("attention_slopes", f"{min(attention_slopes):.2f} to {max(attention_slopes):.2f}")
-    speedup = costs["lstm", longest].forward.median / costs["torch_lstm", longest].forward.median
-    out.value("fused_speedup", f"{speedup:.0f}")
+    out.value("torch_lstm_speed", speed_sentence(costs, "lstm", "torch_lstm", longest))
 
     steps_figure(out, costs)
-    memory_figure(out, costs)
+    memory_figure(out, saved)
     peak_figure(out, costs)
     time_figure(out, costs)
     out.provenance(SEED)
