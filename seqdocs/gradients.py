@@ -165,10 +165,10 @@ def input_jacobian(
 ) -> torch.Tensor:
     r"""The Jacobian of the final state with respect to every input: $J_t = \partial h_T / \partial x_t$.
 
-    Computed with autograd, one backward pass per unit $i$ of the final state: the gradient of $h_{T,i}$ with
-    respect to the inputs is row $i$ of every $J_t$ at once. Every sequence of the batch is read on its own, so
-    the gradient of the *sum* of unit $i$ over all sequences, taken with respect to one sequence's inputs, is
-    that sequence's own gradient: H backward passes give every sequence's Jacobian.
+    Computed with autograd in one backward pass. The gradient of unit $i$ of the final state with respect to
+    the inputs is row $i$ of every $J_t$ at once. So the inputs are read H times side by side, as H independent
+    copies, and copy $i$ contributes its own unit $i$ to one sum: the gradient of that sum with respect to copy
+    $i$ is row $i$. Every sequence of the batch is read on its own too, so the same sum covers them all.
 
     Args:
         model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
@@ -191,23 +191,35 @@ def input_jacobian(
         tensor([0., 0., 1.])
     """
     model = _check_model(model)
-    inputs = _check_inputs(model, inputs, weights, causal).detach().requires_grad_()  # (..., T, E)
-    with torch.enable_grad():
+    inputs = _check_inputs(model, inputs, weights, causal).detach()  # (..., T, E)
+    with torch.no_grad():
         state = final_state(model, inputs, weights, causal=causal)  # (..., H)
-        if state.shape[:-1] != inputs.shape[:-2]:
-            # Weights with more leading dimensions than the inputs would read one sequence several times, and the
-            # sum below would add those readings' gradients together.
-            raise InputError(
-                f"the weights have leading dimensions {tuple(state.shape[:-1])} that the inputs "
-                f"{tuple(inputs.shape)} lack: give the inputs the same leading dimensions, e.g. (S, 1, T, E) for "
-                "weights stacked over S seeds"
-            )
-        summed = state.reshape(-1, state.shape[-1]).sum(dim=0)  # (H,): unit i summed over every sequence
-        rows = [
-            torch.autograd.grad(summed[unit], inputs, retain_graph=unit < len(summed) - 1)[0]  # (..., T, E)
-            for unit in range(len(summed))
-        ]
-    return torch.stack(rows, dim=-2)  # H x (..., T, E) -> (..., T, H, E)
+    if state.shape[:-1] != inputs.shape[:-2]:
+        # Weights with more leading dimensions than the inputs would read one sequence several times, and the
+        # sum below would add those readings' gradients together.
+        raise InputError(
+            f"the weights have leading dimensions {tuple(state.shape[:-1])} that the inputs "
+            f"{tuple(inputs.shape)} lack: give the inputs the same leading dimensions, e.g. (S, 1, T, E) for "
+            "weights stacked over S seeds"
+        )
+    units = state.shape[-1]
+    # One copy of the inputs per unit i, all read in one batch: copy i's gradient of its own unit i is row i of
+    # its Jacobian, so one backward pass gives every row, instead of H passes through the sequence. With inputs
+    # (..., 1, T, E), the layout of stacked seeds, the copies fill that axis of size 1, where each seed's copies
+    # meet its weights in one matrix product; otherwise they go in front.
+    axis = -3 if inputs.dim() >= 3 and inputs.shape[-3] == 1 else 0
+    if axis == 0:
+        copies = inputs.expand(units, *inputs.shape)  # (H, ..., T, E)
+    else:
+        copies = inputs.expand(*inputs.shape[:-3], units, *inputs.shape[-2:])  # (..., H, T, E)
+    copies = copies.clone().requires_grad_()
+    with torch.enable_grad():
+        states = final_state(model, copies, weights, causal=causal)  # (H, ..., H) or (..., H, H)
+        own_unit = states.diagonal(dim1=-2 if axis else 0, dim2=-1)  # copy i's unit i
+        (rows,) = torch.autograd.grad(own_unit.sum(), copies)  # like copies: row i of every J_t in copy i
+    if axis == 0:
+        return rows.movedim(0, -2)  # (H, ..., T, E) -> (..., T, H, E)
+    return rows.movedim(-3, -2).unsqueeze(-4)  # (..., H, T, E) -> (..., 1, T, H, E)
 
 
 def _check_norm(norm: object) -> str:
