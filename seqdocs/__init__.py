@@ -31,10 +31,15 @@ from .cost import (
 )
 from .errors import InputError, InputTypeError, show_token
 from .gradients import (
+    CROSSING_KINDS,
     GRADIENT_MODELS,
     JACOBIAN_NORMS,
+    AttentionVariant,
+    Crossing,
     GradientConfig,
     GradientFlow,
+    attention_gradient_flow,
+    check_attention_gradient_flow,
     check_gradient_flow,
     final_state,
     gradient_flow,
@@ -187,4 +192,9 @@ __all__ = [
     "gradient_norms",
     "init_gradient_weights",
     "input_jacobian",
+    "AttentionVariant",
+    "CROSSING_KINDS",
+    "Crossing",
+    "attention_gradient_flow",
+    "check_attention_gradient_flow",
 ]
