@@ -831,6 +831,13 @@ class AttentionVariant:
         parts += ["positions"] * self.positions + ["causal"] * self.causal
         return "_".join(parts)
 
+    @property
+    def description(self) -> str:
+        """The variant in words, e.g. `"Self-attention, 2 layers, causal mask"`."""
+        parts = ["Self-attention", f"{self.layers} layer" + ("s" if self.layers > 1 else "")]
+        parts += ["positional encoding"] * self.positions + ["causal mask"] * self.causal
+        return ", ".join(parts)
+
 
 def attention_gradient_flow(
     variants: Sequence[AttentionVariant], config: GradientConfig | None = None
@@ -1021,7 +1028,7 @@ def check_attention_gradient_flow(flow: GradientFlow, variants: Sequence[Attenti
             return states[-1]
 
         checks.append(
-            _check_curve(flow, variant.name, reference, sequence, model=variant.name,
+            _check_curve(flow, variant.name, reference, sequence, model=variant.description,
                          reference="F.scaled_dot_product_attention")
         )
     return tuple(checks)
