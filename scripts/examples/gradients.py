@@ -174,7 +174,7 @@ def settings_table() -> str:
         ("Final state", "$h_T$", "the last hidden state (the LSTM's, not its cell); attention's last output"),
         ("Norm", "Frobenius", "the root of the sum of the squares of the Jacobian's entries"),
         ("Band", f"{BAND[0]:.0%} to {BAND[1]:.0%} of seeds", "quantiles over seeds, interpolated between seeds"),
-        ("Comparisons", "bootstrap, 95 %",
+        ("Comparisons", f"bootstrap, {seqdocs.evidence.CONFIDENCE:.0%}",
          f"an interval for the difference of two medians over seeds, from {seqdocs.evidence.BOOTSTRAP_RESAMPLES:,} "
          "resamples; a ranking only where it excludes 0"),
         ("Precision", CONFIG.dtype, "about 16 significant digits, so rounding plays no visible part in the curves"),
@@ -365,9 +365,9 @@ def variant_values(variants: seqdocs.GradientFlow, flow: seqdocs.GradientFlow) -
             bigger, smaller = (last, 1) if trend.verdict == "higher" else (1, last)
             sentence = (
                 f"the first input moves the last output {'more' if trend.verdict == 'higher' else 'less'} than the "
-                f"input one step before the last: {scientific(median[last].item())} at distance {last} against "
+                f"input one step before the last ({scientific(median[last].item())} at distance {last} against "
                 f"{scientific(median[1].item())} at distance 1, {ratio_text(median[bigger].item(), median[smaller].item())} "
-                "times " + ("more" if trend.verdict == "higher" else "less")
+                "times " + ("more" if trend.verdict == "higher" else "less") + ")"
             )
         values[f"v_{key_}_sentence"] = sentence
         rows.append(
@@ -422,6 +422,7 @@ def story_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
 
     fold = f"{1 / FRACTION:,.0f}-fold"
     lstm_sentences = []
+    later_than_rnn = []
     for curve in ("lstm_forget_bias_0", "lstm_forget_bias_1"):
         bias = curve.removeprefix("lstm_forget_bias_")
         if fade[curve] is None:
@@ -432,17 +433,18 @@ def story_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
         else:
             # "Later than the RNN" only where the rule puts this LSTM's median above the RNN's at the RNN's fade.
             later = rnn_fade is not None and fade[curve] > rnn_fade and flow.compare(curve, "rnn", rnn_fade).verdict == "higher"
-            when = (
-                f"{fade[curve] - rnn_fade} steps later than the RNN (at distance {rnn_fade} the rule puts its median "
-                "clearly above the RNN's)"
-                if later
-                else "not clearly later than the RNN"
-            )
+            if later:
+                later_than_rnn.append(curve)
+            when = f"{fade[curve] - rnn_fade} steps later than the RNN" if later else "not clearly later than the RNN"
             lstm_sentences.append(
                 f"with forget bias {bias}, its median fades {fold} by distance {fade[curve]}, {when}, shrinking by a "
                 f"factor of {factor(per_step[curve])} per step"
             )
-    faded = [curve for curve in ("lstm_forget_bias_0", "lstm_forget_bias_1") if fade[curve] is not None]
+    # "Vanishes too" needs the median to fade within the sequence and the rule to find it lower far back.
+    faded = [
+        curve for curve in ("lstm_forget_bias_0", "lstm_forget_bias_1")
+        if fade[curve] is not None and flow.trend(curve).verdict == "lower"
+    ]
     if len(faded) == 2:
         values["lstm_story"] = (
             "The usual story says the LSTM fixes this. Measured at the start of training, it does not: "
@@ -457,6 +459,12 @@ def story_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
     else:
         values["lstm_story"] = (
             "The usual story says the LSTM fixes this, and here it holds: " + "; ".join(lstm_sentences) + "."
+        )
+    if later_than_rnn:
+        whose = "both LSTMs' medians" if len(later_than_rnn) == 2 else f"the median of {PHRASES[later_than_rnn[0]]}"
+        values["lstm_story"] += (
+            f" (At distance {rnn_fade}, where the RNN's median has faded, the rule puts {whose} clearly above the "
+            "RNN's.)"
         )
 
     gru_fade = fade["gru"]
