@@ -641,7 +641,7 @@ class GradientFlow:
     def compare(self, curve: str, other: str, distance: int) -> Comparison:
         r"""Is one curve's median clearly above another's at a distance? The page's rule for ranking two models.
 
-        The rule is [compare_medians][seqdocs.evidence.compare_medians]: a 95 % bootstrap interval for the
+        The rule is `seqdocs.evidence.compare_medians`: a 95% bootstrap interval for the
         difference of the two medians over seeds, from the seeds' norms at that distance; a verdict only when
         the interval excludes 0.
 
