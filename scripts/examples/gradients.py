@@ -301,9 +301,8 @@ def ratio_text(larger: float, smaller: float) -> str:
     return f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.2g}" if ratio >= 10 else f"{ratio:.2f}"
 
 
-def crossing_story(flow: seqdocs.GradientFlow) -> str:
-    """Where the RNN's median falls below attention's, as the rule decides it distance by distance."""
-    crossing = flow.crossing("rnn", "attention")
+def crossing_story(flow: seqdocs.GradientFlow, crossing: seqdocs.Crossing) -> str:
+    """Where the RNN's median falls below attention's, as the rule decided it distance by distance (`crossing`)."""
     rnn, attention = flow.median("rnn"), flow.median("attention")
     if crossing.kind == "never_below":
         return "The rule never puts the RNN's median below attention's, at any distance measured."
@@ -656,9 +655,9 @@ def build(out: Artifacts) -> None:
         out.value(f"forget_gate_mean_{bias:g}", f"{gates[bias]:.2f}")
     out.value("forget_story", forget_story(flow, gates))
     out.value("update_gate_mean", f"{mean_update_gate(CONFIG):.2f}")
-    out.value("crossing_story", crossing_story(flow))
-    # The verdicts behind the sentences, for the tests to check against the rule (the page shows the sentences).
     crossing = flow.crossing("rnn", "attention")
+    out.value("crossing_story", crossing_story(flow, crossing))
+    # The verdicts behind the sentences, for the tests to check against the rule (the page shows the sentences).
     out.value("crossing_kind", crossing.kind)
     out.value("crossing_verdicts", " ".join(crossing.verdicts))
     toy = seqdocs.make_setup()  # the other pages' toy: "a b c", seed 42, standard-normal weights
