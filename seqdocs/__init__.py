@@ -44,10 +44,15 @@ from .cost import (
 )
 from .errors import InputError, InputTypeError, show_token
 from .gradients import (
+    CROSSING_KINDS,
     GRADIENT_MODELS,
     JACOBIAN_NORMS,
+    AttentionVariant,
+    Crossing,
     GradientConfig,
     GradientFlow,
+    attention_gradient_flow,
+    check_attention_gradient_flow,
     check_gradient_flow,
     final_state,
     gradient_flow,
@@ -257,4 +262,9 @@ __all__ = [
     "make_readout",
     "rnn_backward",
     "rnn_learning_step",
+    "AttentionVariant",
+    "CROSSING_KINDS",
+    "Crossing",
+    "attention_gradient_flow",
+    "check_attention_gradient_flow",
 ]

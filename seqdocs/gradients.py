@@ -6,8 +6,8 @@ $$
 J_t = \frac{\partial h_T}{\partial x_t} \qquad (H \times E)
 $$
 
-says how the final state moves when input $t$ moves. Its size at distance $d = T - t$ is how much of the
-input $d$ steps back is still in the final state, and, read backwards, how much of a training signal at the
+says how the final state moves when input $t$ moves. Its size at distance $\Delta = T - t$ is how much of the
+input $\Delta$ steps back is still in the final state, and, read backwards, how much of a training signal at the
 end reaches that input: backpropagation multiplies by exactly these matrices.
 
 In a recurrent model the final state reaches $x_t$ only through every state in between, so $J_t$ is a product
@@ -30,7 +30,8 @@ factors stands between it and any input.
 
 What is measured: the Frobenius norm $\lVert J_t \rVert_F$ (or, on request, the spectral norm), the root of the
 sum of the squares of every output unit's sensitivity to every input component. For a random nudge $\delta$
-of the input with independent unit-variance components, $\mathbb{E}\lVert J_t \delta \rVert^2 = \lVert J_t
+of the input with zero mean and identity covariance ($\mathbb{E}\,\delta = 0$, $\mathbb{E}\,\delta\delta^\top = I$),
+$\mathbb{E}\lVert J_t \delta \rVert^2 = \operatorname{tr}(J_t\, \mathbb{E}[\delta\delta^\top]\, J_t^\top) = \lVert J_t
 \rVert_F^2$, so it is the typical size of the final state's response to a nudge in no particular direction;
 the spectral norm is the response to the worst-case direction, and the two differ by at most a factor
 $\sqrt{\min(H, E)}$.
@@ -41,7 +42,7 @@ Shapes: S seeds, T sequence length, E input size, H hidden size (the attention w
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -51,8 +52,10 @@ from torch import nn
 from ._checks import check_choice, check_seeds, check_size, check_whole
 from .attention import AttentionWeights, self_attention
 from .errors import InputError, InputTypeError
+from .evidence import VERDICTS, Comparison, compare_medians
 from .gru import GRUWeights, gru_forward
 from .lstm import LSTMWeights, lstm_forward
+from .position import add_positions
 from .reference import TOLERANCE, Check
 from .rnn import RNNWeights, rnn_forward
 
@@ -72,18 +75,42 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 # Each seed draws from its own generators, one stream per purpose, so that changing one model's initialisation
 # changes no other model's numbers, and the inputs are the same whatever models are measured.
+# Attention layer L (1 to 4) draws from stream 3 + L.
 _STREAMS = {"inputs": 0, "rnn": 1, "lstm": 2, "gru": 3, "attention": 4}
 _STREAMS_PER_SEED = 8
+_MAX_ATTENTION_LAYERS = _STREAMS_PER_SEED - _STREAMS["attention"]
 
 
 def _check_model(model: object) -> str:
     return check_choice("model", model, GRADIENT_MODELS)
 
 
+def _attention_layers(weights: object) -> tuple[AttentionWeights, ...]:
+    """Self-attention's weights as a tuple of layers: one AttentionWeights, or a list of them read in order."""
+    layers = tuple(weights) if isinstance(weights, (list, tuple)) else (weights,)
+    if not layers:
+        raise InputError("the attention model got an empty list of layers: give at least one AttentionWeights")
+    for number, layer in enumerate(layers, start=1):
+        if not isinstance(layer, AttentionWeights):
+            raise InputTypeError(
+                f"the attention model needs AttentionWeights (or a list of them, one per layer), got "
+                f"{type(layer).__name__} for layer {number}"
+            )
+    for number, (below, above) in enumerate(zip(layers, layers[1:]), start=2):
+        if above.embedding_size != below.width:
+            raise InputError(
+                f"attention layer {number} reads vectors of size {above.embedding_size}, but layer {number - 1} "
+                f"writes vectors of size {below.width}: give layer {number} weights of shape ({below.width}, D)"
+            )
+    return layers
+
+
 def _check_inputs(model: str, inputs: object, weights: object, causal: object) -> torch.Tensor:
     """Check that `inputs` and `weights` fit `model`, so that a mistake gets a message rather than a traceback."""
     expected = _WEIGHTS[model]
-    if not isinstance(weights, expected):
+    if model == "attention":
+        weights = _attention_layers(weights)[0]  # the first layer meets the inputs
+    elif not isinstance(weights, expected):
         raise InputTypeError(
             f"the {model} model needs {expected.__name__}, got {type(weights).__name__}: "
             f"give the weights of {_NAMES[model]}"
@@ -114,7 +141,7 @@ def _check_inputs(model: str, inputs: object, weights: object, causal: object) -
 def final_state(
     model: str,
     inputs: torch.Tensor,
-    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights,
+    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights | Sequence[AttentionWeights],
     *,
     causal: bool = False,
 ) -> torch.Tensor:
@@ -122,15 +149,19 @@ def final_state(
 
     For the RNN and the GRU this is the last hidden state; for the LSTM, the last hidden state $h_T$ (its cell
     $c_T$ stays inside); for self-attention, the output at the last position, which attends to every input.
+    Self-attention may have several layers, each reading the whole output sequence of the one below (no
+    residual connection, no normalisation: only the attention itself).
 
     Args:
         model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
         inputs: (..., T, E) the input vectors; leading dimensions hold independent sequences.
         weights: The model's weights ([RNNWeights][seqdocs.RNNWeights], [LSTMWeights][seqdocs.LSTMWeights],
             [GRUWeights][seqdocs.GRUWeights] or [AttentionWeights][seqdocs.AttentionWeights]), with any leading
-            dimensions that broadcast against the inputs'.
-        causal: Attention only: mask the future. The last position may see every input either way, so its
-            output is the same with and without the mask.
+            dimensions that broadcast against the inputs'. For attention, a list of AttentionWeights is a stack
+            of layers, read from the first.
+        causal: Attention only: mask the future in every layer. With one layer the last position may see every
+            input either way, so its output is the same with and without the mask; with two or more, the mask
+            changes what the earlier positions pass up to the last one.
 
     Returns:
         (..., H) the final state of each sequence.
@@ -153,28 +184,31 @@ def final_state(
         return lstm_forward(inputs, weights)["hidden"][..., -1, :]  # (..., T, H) -> (..., H)
     if model == "gru":
         return gru_forward(inputs, weights)[..., -1, :]  # (..., T, H) -> (..., H)
-    return self_attention(inputs, weights, causal=causal)["output"][..., -1, :]  # (..., T, D) -> (..., D)
+    states = inputs  # (..., T, E)
+    for layer in _attention_layers(weights):
+        states = self_attention(states, layer, causal=causal)["output"]  # (..., T, D): every position, for the next layer
+    return states[..., -1, :]  # (..., T, D) -> (..., D)
 
 
 def input_jacobian(
     model: str,
     inputs: torch.Tensor,
-    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights,
+    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights | Sequence[AttentionWeights],
     *,
     causal: bool = False,
 ) -> torch.Tensor:
     r"""The Jacobian of the final state with respect to every input: $J_t = \partial h_T / \partial x_t$.
 
-    Computed with autograd, one backward pass per unit $i$ of the final state: the gradient of $h_{T,i}$ with
-    respect to the inputs is row $i$ of every $J_t$ at once. Every sequence of the batch is read on its own, so
-    the gradient of the *sum* of unit $i$ over all sequences, taken with respect to one sequence's inputs, is
-    that sequence's own gradient: H backward passes give every sequence's Jacobian.
+    Computed with autograd in one backward pass. The gradient of unit $i$ of the final state with respect to
+    the inputs is row $i$ of every $J_t$ at once. So the inputs are read H times side by side, as H independent
+    copies, and copy $i$ contributes its own unit $i$ to one sum: the gradient of that sum with respect to copy
+    $i$ is row $i$. Every sequence of the batch is read on its own too, so the same sum covers them all.
 
     Args:
         model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
         inputs: (..., T, E) the input vectors; leading dimensions hold independent sequences (e.g. one per seed).
         weights: The model's weights, as for [final_state][seqdocs.final_state].
-        causal: Attention only: mask the future (it changes nothing at the last position).
+        causal: Attention only: mask the future in every layer (with one layer it changes nothing here).
 
     Returns:
         (..., T, H, E) whose entry `[..., t, i, j]` is $\partial h_{T,i} / \partial x_{t,j}$, with $t$ in reading order.
@@ -191,23 +225,35 @@ def input_jacobian(
         tensor([0., 0., 1.])
     """
     model = _check_model(model)
-    inputs = _check_inputs(model, inputs, weights, causal).detach().requires_grad_()  # (..., T, E)
-    with torch.enable_grad():
+    inputs = _check_inputs(model, inputs, weights, causal).detach()  # (..., T, E)
+    with torch.no_grad():
         state = final_state(model, inputs, weights, causal=causal)  # (..., H)
-        if state.shape[:-1] != inputs.shape[:-2]:
-            # Weights with more leading dimensions than the inputs would read one sequence several times, and the
-            # sum below would add those readings' gradients together.
-            raise InputError(
-                f"the weights have leading dimensions {tuple(state.shape[:-1])} that the inputs "
-                f"{tuple(inputs.shape)} lack: give the inputs the same leading dimensions, e.g. (S, 1, T, E) for "
-                "weights stacked over S seeds"
-            )
-        summed = state.reshape(-1, state.shape[-1]).sum(dim=0)  # (H,): unit i summed over every sequence
-        rows = [
-            torch.autograd.grad(summed[unit], inputs, retain_graph=unit < len(summed) - 1)[0]  # (..., T, E)
-            for unit in range(len(summed))
-        ]
-    return torch.stack(rows, dim=-2)  # H x (..., T, E) -> (..., T, H, E)
+    if state.shape[:-1] != inputs.shape[:-2]:
+        # Weights with more leading dimensions than the inputs would read one sequence several times, and the
+        # sum below would add those readings' gradients together.
+        raise InputError(
+            f"the weights have leading dimensions {tuple(state.shape[:-1])} that the inputs "
+            f"{tuple(inputs.shape)} lack: give the inputs the same leading dimensions, e.g. (S, 1, T, E) for "
+            "weights stacked over S seeds"
+        )
+    units = state.shape[-1]
+    # One copy of the inputs per unit i, all read in one batch: copy i's gradient of its own unit i is row i of
+    # its Jacobian, so one backward pass gives every row, instead of H passes through the sequence. With inputs
+    # (..., 1, T, E), the layout of stacked seeds, the copies fill that axis of size 1, where each seed's copies
+    # meet its weights in one matrix product; otherwise they go in front.
+    axis = -3 if inputs.dim() >= 3 and inputs.shape[-3] == 1 else 0
+    if axis == 0:
+        copies = inputs.expand(units, *inputs.shape)  # (H, ..., T, E)
+    else:
+        copies = inputs.expand(*inputs.shape[:-3], units, *inputs.shape[-2:])  # (..., H, T, E)
+    copies = copies.clone().requires_grad_()
+    with torch.enable_grad():
+        states = final_state(model, copies, weights, causal=causal)  # (H, ..., H) or (..., H, H)
+        own_unit = states.diagonal(dim1=-2 if axis else 0, dim2=-1)  # copy i's unit i
+        (rows,) = torch.autograd.grad(own_unit.sum(), copies)  # like copies: row i of every J_t in copy i
+    if axis == 0:
+        return rows.movedim(0, -2)  # (H, ..., T, E) -> (..., T, H, E)
+    return rows.movedim(-3, -2).unsqueeze(-4)  # (..., H, T, E) -> (..., 1, T, H, E)
 
 
 def _check_norm(norm: object) -> str:
@@ -217,12 +263,12 @@ def _check_norm(norm: object) -> str:
 def gradient_norms(
     model: str,
     inputs: torch.Tensor,
-    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights,
+    weights: RNNWeights | LSTMWeights | GRUWeights | AttentionWeights | Sequence[AttentionWeights],
     *,
     norm: str = "frobenius",
     causal: bool = False,
 ) -> torch.Tensor:
-    r"""The size of $\partial h_T / \partial x_t$ for every input, ordered by distance $d = T - t$ from the end.
+    r"""The size of $\partial h_T / \partial x_t$ for every input, ordered by distance $\Delta = T - t$ from the end.
 
     Args:
         model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
@@ -230,7 +276,7 @@ def gradient_norms(
         weights: The model's weights, as for [final_state][seqdocs.final_state].
         norm: `"frobenius"` (the root of the sum of squares of the Jacobian's entries) or `"spectral"` (its
             largest singular value).
-        causal: Attention only: mask the future (it changes nothing at the last position).
+        causal: Attention only: mask the future in every layer (with one layer it changes nothing here).
 
     Returns:
         (..., T) whose entry `d` is the norm for the input `d` steps before the end; entry 0 is the last input's.
@@ -345,8 +391,8 @@ def _check_numbers(name: str, values: object) -> tuple[float, ...]:
     return tuple(numbers)
 
 
-def _generators(seeds: tuple[int, ...], stream: str) -> list[torch.Generator]:
-    return [torch.Generator().manual_seed(_STREAMS_PER_SEED * seed + _STREAMS[stream]) for seed in seeds]
+def _generators(seeds: tuple[int, ...], stream: str, offset: int = 0) -> list[torch.Generator]:
+    return [torch.Generator().manual_seed(_STREAMS_PER_SEED * seed + _STREAMS[stream] + offset) for seed in seeds]
 
 
 def gradient_inputs(config: GradientConfig | None = None) -> torch.Tensor:
@@ -372,7 +418,7 @@ def gradient_inputs(config: GradientConfig | None = None) -> torch.Tensor:
 
 
 def init_gradient_weights(
-    model: str, config: GradientConfig | None = None, *, forget_bias: float | None = None
+    model: str, config: GradientConfig | None = None, *, forget_bias: float | None = None, layer: int = 1
 ) -> RNNWeights | LSTMWeights | GRUWeights | AttentionWeights:
     r"""Freshly initialised weights of one model per seed, stacked along a leading seed dimension S.
 
@@ -387,13 +433,17 @@ def init_gradient_weights(
         config: The sizes, seeds and scale; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given.
         forget_bias: LSTM only: the value every forget-gate bias is set to after the draw; `None` keeps the
             drawn ones. The draws do not depend on it, so LSTMs with different forget biases are otherwise equal.
+        layer: Attention only: which layer of a stack, 1 to 4. Layer 1 reads the inputs (E to H); every later
+            layer reads the one below (H to H), with weights uniform in $\pm 1/\sqrt{H}$ from a stream of its own,
+            so a one-layer model has the same weights as the first layer of a deeper one.
 
     Returns:
         The model's weights whose tensors have a leading dimension S: matrices (S, in, out), biases (S, 1, out);
-        the attention projections (S, 1, E, H), to meet inputs (S, 1, T, E).
+        the attention projections (S, 1, E, H) (layer 1) or (S, 1, H, H), to meet inputs (S, 1, T, E).
 
     Raises:
-        InputError: If the model is unknown, or a forget bias is given for a model that has none.
+        InputError: If the model is unknown, a forget bias is given for a model that has none, or a layer
+            other than 1 for a model that is not attention.
 
     Examples:
         >>> weights = init_gradient_weights("lstm", GradientConfig(hidden_size=4, seeds=(0, 1)), forget_bias=1.0)
@@ -406,7 +456,10 @@ def init_gradient_weights(
         if model != "lstm":
             raise InputError(f"forget_bias applies to the LSTM only, not the {model}: leave it None")
         (forget_bias,) = _check_numbers("forget_bias", (forget_bias,))
-    generators = _generators(config.seeds, model)
+    layer = check_whole("layer", layer, 1, _MAX_ATTENTION_LAYERS)
+    if layer != 1 and model != "attention":
+        raise InputError(f"layer applies to attention only; the {model} has one layer here: leave it 1")
+    generators = _generators(config.seeds, model, offset=layer - 1)
     E, H = config.embedding_size, config.hidden_size
 
     def draw(shape: tuple[int, ...], fan: int, *, is_bias: bool = False) -> torch.Tensor:
@@ -439,7 +492,8 @@ def init_gradient_weights(
             input_bias=draw((1, 3 * H), H, is_bias=True),  # (S, 1, 3H)
             hidden_bias=draw((1, 3 * H), H, is_bias=True),  # (S, 1, 3H)
         )
-    query, key, value = (draw((1, E, H), E) for _ in range(3))  # each (S, 1, E, H)
+    size = E if layer == 1 else H  # what this layer reads: the inputs, or the layer below's outputs
+    query, key, value = (draw((1, size, H), size) for _ in range(3))  # each (S, 1, size, H)
     return AttentionWeights(query, key, value)
 
 
@@ -449,8 +503,8 @@ class GradientFlow:
 
     Attributes:
         config: The settings it ran with.
-        norms: For each curve of `config.curves`, (S, T): entry `[s, d]` is seed s's norm of
-            $\partial h_T / \partial x_{T-d}$, the input d steps before the end.
+        norms: For each measured curve (those of `config.curves`, or attention variants), (S, T): entry
+            `[s, Δ]` is seed s's norm of $\partial h_T / \partial x_{T-\Delta}$, the input Δ steps before the end.
 
     Examples:
         >>> flow = gradient_flow(GradientConfig(length=6, hidden_size=4, embedding_size=3, seeds=(0, 1, 2)))
@@ -471,7 +525,7 @@ class GradientFlow:
             curve: One of `config.curves`, e.g. `"rnn"`.
 
         Returns:
-            (T,) entry `d` is the median at distance d.
+            (T,) entry `Δ` is the median at distance Δ.
 
         Raises:
             InputError: If no curve has that name.
@@ -491,7 +545,7 @@ class GradientFlow:
             level: From 0 (the lowest seed) to 1 (the highest); 0.5 is the median.
 
         Returns:
-            (T,) entry `d` is the quantile at distance d.
+            (T,) entry `Δ` is the quantile at distance Δ.
 
         Raises:
             InputError: If no curve has that name, or `level` is outside [0, 1].
@@ -513,7 +567,7 @@ class GradientFlow:
             curve: One of `config.curves`.
 
         Returns:
-            (T,) entry 0 is 1; entry `d` says how much of the last input's influence an input d steps back has.
+            (T,) entry 0 is 1; entry `Δ` says how much of the last input's influence an input Δ steps back has.
 
         Raises:
             InputError: If no curve has that name.
@@ -576,6 +630,263 @@ class GradientFlow:
             raise InputError(f"need 0 <= first < last < {self.config.length}, got first={first}, last={last}")
         median = self.median(curve)  # (T,)
         return float((median[last] / median[first]) ** (1 / (last - first)))
+
+    def _distance(self, name: str, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputTypeError(f"{name} must be a whole number, got {value!r}")
+        if not 0 <= value < self.config.length:
+            raise InputError(f"{name} must be a distance from 0 to {self.config.length - 1}, got {value}")
+        return value
+
+    def compare(self, curve: str, other: str, distance: int) -> Comparison:
+        r"""Is one curve's median clearly above another's at a distance? The page's rule for ranking two models.
+
+        The rule is `seqdocs.evidence.compare_medians`: a 95% bootstrap interval for the
+        difference of the two medians over seeds, from the seeds' norms at that distance; a verdict only when
+        the interval excludes 0.
+
+        Args:
+            curve: One of the measured curves, e.g. `"rnn"`.
+            other: Another one, e.g. `"attention"`.
+            distance: $\Delta$, from 0 to T - 1.
+
+        Returns:
+            The comparison of `curve` against `other`: `"higher"`, `"lower"` or `"unclear"`.
+
+        Raises:
+            InputError: If a curve is unknown or the distance is out of range.
+
+        Examples:
+            >>> norms = {"a": torch.tensor([[1.0, 0.5], [1.1, 0.4], [0.9, 0.6]]), "b": torch.full((3, 2), 0.5)}
+            >>> flow = GradientFlow(GradientConfig(length=2, seeds=(0, 1, 2)), norms)
+            >>> flow.compare("a", "b", 0).verdict, flow.compare("a", "b", 1).verdict
+            ('higher', 'unclear')
+        """
+        distance = self._distance("distance", distance)
+        return compare_medians(self._curve(curve)[:, distance], self._curve(other)[:, distance])
+
+    def trend(self, curve: str, near: int = 1, far: int | None = None) -> Comparison:
+        r"""Is a curve's median clearly higher far back than near the end? The page's rule for "grows" or "shrinks".
+
+        The same rule as [compare][seqdocs.GradientFlow.compare], applied to one curve at two distances: the
+        seeds' norms at `far` against their norms at `near`. The bootstrap resamples the two sides on their own,
+        although they come from the same seeds; with norms that rise and fall together across seeds, as here,
+        that widens the interval, so the rule stays on the cautious side.
+
+        Args:
+            curve: One of the measured curves.
+            near: The nearer distance; 1 by default, the nearest input before the last.
+            far: The farther distance; T - 1 (the first input) by default.
+
+        Returns:
+            The comparison of the median at `far` against the median at `near`: `"lower"` means it shrinks.
+
+        Raises:
+            InputError: If the curve is unknown, or the distances are not 0 <= near < far < T.
+
+        Examples:
+            >>> seeds = torch.tensor([[1.0, 0.5, 0.2], [1.2, 0.6, 0.3], [0.8, 0.4, 0.1]])
+            >>> GradientFlow(GradientConfig(length=3, seeds=(0, 1, 2)), {"rnn": seeds}).trend("rnn", near=0).verdict
+            'lower'
+        """
+        far = self.config.length - 1 if far is None else far
+        near, far = self._distance("near", near), self._distance("far", far)
+        if near >= far:
+            raise InputError(f"near must be less than far, got near={near}, far={far}")
+        norms = self._curve(curve)
+        return compare_medians(norms[:, far], norms[:, near])
+
+    def crossing(self, curve: str, other: str) -> Crossing:
+        """Where one curve falls below another, decided distance by distance by [compare][seqdocs.GradientFlow.compare].
+
+        Args:
+            curve: The curve expected to start above, e.g. `"rnn"`.
+            other: The one it may fall below, e.g. `"attention"`.
+
+        Returns:
+            The verdict at every distance and what they say together.
+
+        Raises:
+            InputError: If a curve is unknown.
+
+        Examples:
+            >>> above, below = torch.tensor([[2.0, 1.0, 0.1]]).repeat(5, 1), torch.full((5, 3), 0.5)
+            >>> flow = GradientFlow(GradientConfig(length=3, seeds=tuple(range(5))), {"a": above, "b": below})
+            >>> flow.crossing("a", "b").kind, flow.crossing("a", "b").between
+            ('crosses', (1, 2))
+        """
+        return Crossing(tuple(self.compare(curve, other, distance).verdict for distance in range(self.config.length)))
+
+
+CROSSING_KINDS = ("crosses", "never_below", "never_above", "mixed")
+"""What [Crossing][seqdocs.Crossing] can say of two curves as a whole."""
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where curve A falls below curve B, from a verdict of the rule at every distance.
+
+    A crossing is stated only where the rule separates the curves on both sides of it: A clearly above up to
+    `last_above`, clearly below at `first_below`, and never clearly above again after that. The distances in
+    between, if any, are the ones at which the rule cannot tell the curves apart.
+
+    Attributes:
+        verdicts: A against B at each distance 0, 1, ..., T - 1: `"higher"`, `"lower"` or `"unclear"`.
+
+    Examples:
+        >>> crossing = Crossing(("higher", "higher", "unclear", "unclear", "lower", "lower"))
+        >>> crossing.kind, crossing.last_above, crossing.first_below, crossing.unclear_between
+        ('crosses', 1, 4, (2, 3))
+        >>> Crossing(("higher", "unclear", "higher", "lower")).kind  # above again after a gap: still one crossing
+        'crosses'
+        >>> Crossing(("higher", "lower", "higher")).kind  # below, then above again
+        'mixed'
+    """
+
+    verdicts: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        verdicts = tuple(self.verdicts)
+        for verdict in verdicts:
+            check_choice("verdict", verdict, VERDICTS)
+        object.__setattr__(self, "verdicts", verdicts)
+
+    def _where(self, verdict: str) -> list[int]:
+        return [distance for distance, seen in enumerate(self.verdicts) if seen == verdict]
+
+    @property
+    def last_above(self) -> int | None:
+        """The last distance at which A is clearly above B, or `None` if it never is."""
+        above = self._where("higher")
+        return above[-1] if above else None
+
+    @property
+    def first_below(self) -> int | None:
+        """The first distance at which A is clearly below B, or `None` if it never is."""
+        below = self._where("lower")
+        return below[0] if below else None
+
+    @property
+    def kind(self) -> str:
+        """One of [CROSSING_KINDS][seqdocs.CROSSING_KINDS].
+
+        `"crosses"`: A is clearly above at some distances, clearly below at others, and every "above" comes
+        before every "below". `"never_below"` / `"never_above"`: the rule never puts A below (above) B.
+        `"mixed"`: A is clearly below B somewhere and clearly above it farther back.
+        """
+        if self.first_below is None:
+            return "never_below"
+        if self.last_above is None:
+            return "never_above"
+        return "crosses" if self.last_above < self.first_below else "mixed"
+
+    @property
+    def between(self) -> tuple[int, int] | None:
+        """For a crossing, (last distance clearly above, first distance clearly below); otherwise `None`."""
+        return (self.last_above, self.first_below) if self.kind == "crosses" else None
+
+    @property
+    def unclear_between(self) -> tuple[int, ...]:
+        """For a crossing, the distances between its two sides, where the rule cannot tell the curves apart."""
+        if self.kind != "crosses":
+            return ()
+        return tuple(range(self.last_above + 1, self.first_below))
+
+    @property
+    def stays_below(self) -> bool:
+        """For a crossing, whether A is clearly below B at every distance from `first_below` on."""
+        return self.kind == "crosses" and all(verdict == "lower" for verdict in self.verdicts[self.first_below :])
+
+
+@dataclass(frozen=True)
+class AttentionVariant:
+    """One kind of self-attention whose gradient flow [attention_gradient_flow][seqdocs.attention_gradient_flow] measures.
+
+    Attributes:
+        layers: How many self-attention layers are stacked, 1 to 4; the final state is the last layer's
+            output at the last position.
+        positions: Whether the sinusoidal positional encoding ([add_positions][seqdocs.add_positions]) is added
+            to the inputs. The Jacobian is still taken with respect to the input vectors themselves.
+        causal: Whether every layer masks the future ([causal_mask][seqdocs.causal_mask]).
+
+    Examples:
+        >>> AttentionVariant(layers=2, causal=True).name
+        'attention_2_layers_causal'
+    """
+
+    layers: int = 1
+    positions: bool = False
+    causal: bool = False
+
+    def __post_init__(self) -> None:
+        check_whole("AttentionVariant.layers", self.layers, 1, _MAX_ATTENTION_LAYERS)
+        for name in ("positions", "causal"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputTypeError(f"AttentionVariant.{name} must be True or False, got {getattr(self, name)!r}")
+
+    @property
+    def name(self) -> str:
+        """The curve's name in the measurement, e.g. `"attention_1_layer_positions"`."""
+        parts = ["attention", f"{self.layers}_layer" + ("s" if self.layers > 1 else "")]
+        parts += ["positions"] * self.positions + ["causal"] * self.causal
+        return "_".join(parts)
+
+    @property
+    def description(self) -> str:
+        """The variant in words, e.g. `"Self-attention, 2 layers, causal mask"`."""
+        parts = ["Self-attention", f"{self.layers} layer" + ("s" if self.layers > 1 else "")]
+        parts += ["positional encoding"] * self.positions + ["causal mask"] * self.causal
+        return ", ".join(parts)
+
+
+def attention_gradient_flow(
+    variants: Sequence[AttentionVariant], config: GradientConfig | None = None
+) -> GradientFlow:
+    """Measure the gradient flow of several kinds of self-attention, on the same inputs and weights.
+
+    Every variant reads each seed's input sequence ([gradient_inputs][seqdocs.gradient_inputs]); layer L of
+    every variant has the same weights ([init_gradient_weights][seqdocs.init_gradient_weights] with
+    `layer=L`), so two variants differ only in what the variant says.
+
+    Args:
+        variants: The kinds of attention to measure, each at most once.
+        config: The sizes and seeds; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given. Its
+            forget biases are not used.
+
+    Returns:
+        A measurement with one curve per variant, named by [AttentionVariant.name][seqdocs.AttentionVariant.name].
+
+    Raises:
+        InputError: If no variant is given, or one is given twice.
+        InputTypeError: If a variant is not an AttentionVariant.
+
+    Examples:
+        >>> config = GradientConfig(length=6, hidden_size=4, embedding_size=4, seeds=(0, 1))
+        >>> flow = attention_gradient_flow([AttentionVariant(), AttentionVariant(causal=True)], config)
+        >>> bool((flow.norms["attention_1_layer"] == flow.norms["attention_1_layer_causal"]).all())
+        True
+    """
+    config = config or GradientConfig()
+    if isinstance(variants, AttentionVariant) or not isinstance(variants, Iterable):
+        raise InputTypeError(f"variants must be a list of AttentionVariant, got {variants!r}")
+    variants = tuple(variants)
+    for variant in variants:
+        if not isinstance(variant, AttentionVariant):
+            raise InputTypeError(f"variants must hold AttentionVariant, got {variant!r} ({type(variant).__name__})")
+    if not variants:
+        raise InputError("variants is empty: give at least one AttentionVariant, e.g. [AttentionVariant()]")
+    if len({variant.name for variant in variants}) != len(variants):
+        raise InputError(f"variants repeats a kind of attention: {[variant.name for variant in variants]}")
+    inputs = gradient_inputs(config)  # (S, 1, T, E)
+    deepest = max(variant.layers for variant in variants)
+    layers = [init_gradient_weights("attention", config, layer=layer) for layer in range(1, deepest + 1)]
+    norms = {}
+    for variant in variants:
+        read = add_positions(inputs) if variant.positions else inputs  # (S, 1, T, E): x_t + PE_t has the Jacobian of x_t
+        norms[variant.name] = gradient_norms(
+            "attention", read, layers[: variant.layers], norm=config.norm, causal=variant.causal
+        )[:, 0]  # (S, 1, T) -> (S, T)
+    return GradientFlow(config, norms)
 
 
 def gradient_flow(config: GradientConfig | None = None) -> GradientFlow:
@@ -667,21 +978,74 @@ def check_gradient_flow(flow: GradientFlow) -> tuple[Check, ...]:
     checks = []
     for curve, model, forget_bias in config.curve_models():
         weights = _first_seed(model, init_gradient_weights(model, config, forget_bias=forget_bias))
-        reference = _torch_final_state(model, weights, dtype)
-        jacobian = torch.autograd.functional.jacobian(reference, sequence).movedim(0, -2)  # (H, T, E) -> (T, H, E)
-        ord = "fro" if config.norm == "frobenius" else 2
-        expected = torch.linalg.matrix_norm(jacobian, ord=ord).flip(-1)  # (T,), by distance
-        difference = (flow.norms[curve][0] - expected).abs() / expected  # (T,)
         checks.append(
-            Check(
+            _check_curve(
+                flow, curve, _torch_final_state(model, weights, dtype), sequence,
                 model=model if forget_bias is None else f"lstm (forget bias {forget_bias:g})",
                 reference={"rnn": "torch.nn.RNN", "lstm": "torch.nn.LSTM", "gru": "torch.nn.GRU"}.get(
                     model, "F.scaled_dot_product_attention"
                 ),
-                dtype=config.dtype,
-                tolerance=TOLERANCE[dtype],
-                max_error=float(difference.max()),
-                compared=f"the norm of the Jacobian at every distance, seed {config.seeds[0]}",
             )
         )
     return tuple(checks)
+
+
+def check_attention_gradient_flow(flow: GradientFlow, variants: Sequence[AttentionVariant]) -> tuple[Check, ...]:
+    r"""Check a measurement of attention variants against autograd through `F.scaled_dot_product_attention`.
+
+    For the first seed, the reference adds the positional encoding where the variant has it, runs each layer
+    with `F.scaled_dot_product_attention` (`is_causal=True` where the variant masks), differentiates the last
+    position's output with `torch.autograd.functional.jacobian`, and takes the same norm of each input's
+    Jacobian, compared as in [check_gradient_flow][seqdocs.check_gradient_flow].
+
+    Args:
+        flow: A measurement made by [attention_gradient_flow][seqdocs.attention_gradient_flow].
+        variants: The variants it measured.
+
+    Returns:
+        One [Check][seqdocs.Check] per variant.
+
+    Examples:
+        >>> config = GradientConfig(length=5, hidden_size=3, embedding_size=2, seeds=(7,))
+        >>> variants = [AttentionVariant(layers=2, positions=True, causal=True)]
+        >>> [check.passed for check in check_attention_gradient_flow(attention_gradient_flow(variants, config), variants)]
+        [True]
+    """
+    config = replace(flow.config, seeds=flow.config.seeds[:1])
+    sequence = gradient_inputs(config)[0, 0]  # (T, E), the first seed's
+    checks = []
+    for variant in variants:
+        layers = [
+            _first_seed("attention", init_gradient_weights("attention", config, layer=layer))
+            for layer in range(1, variant.layers + 1)
+        ]
+
+        def reference(inputs: torch.Tensor, layers=layers, variant=variant) -> torch.Tensor:  # (T, E) -> (D,)
+            states = add_positions(inputs) if variant.positions else inputs  # (T, E)
+            for layer in layers:
+                queries, keys, values = states @ layer.query, states @ layer.key, states @ layer.value  # (T, D)
+                states = F.scaled_dot_product_attention(queries, keys, values, is_causal=variant.causal)  # (T, D)
+            return states[-1]
+
+        checks.append(
+            _check_curve(flow, variant.name, reference, sequence, model=variant.description,
+                         reference="F.scaled_dot_product_attention")
+        )
+    return tuple(checks)
+
+
+def _check_curve(flow: GradientFlow, curve: str, final: object, sequence: torch.Tensor, *, model: str,
+                 reference: str) -> Check:
+    """One curve's first-seed norms against the norms of the Jacobian of `final` (T, E) -> (H,) by autograd."""
+    jacobian = torch.autograd.functional.jacobian(final, sequence).movedim(0, -2)  # (H, T, E) -> (T, H, E)
+    ord = "fro" if flow.config.norm == "frobenius" else 2
+    expected = torch.linalg.matrix_norm(jacobian, ord=ord).flip(-1)  # (T,), by distance
+    difference = (flow.norms[curve][0] - expected).abs() / expected  # (T,)
+    return Check(
+        model=model,
+        reference=reference,
+        dtype=flow.config.dtype,
+        tolerance=TOLERANCE[_DTYPES[flow.config.dtype]],
+        max_error=float(difference.max()),
+        compared=f"the norm of the Jacobian at every distance, seed {flow.config.seeds[0]}",
+    )
