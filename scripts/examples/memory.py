@@ -26,8 +26,8 @@ build's budget; with 5 seeds every model had solved it with every seed."""
 SEEDS = seqdocs.MEMORY_SEEDS
 """20 seeds per model and gap: enough for two solve rates to land in separate Wilson intervals."""
 
-# The budget (steps, batch, seeds, gaps, held-out size) is what the page can afford in a cold build of the site
-# (about 40 s of one CPU core here); all models get the same. Everything else is PyTorch's defaults or the usual
+# The budget (steps, batch, seeds, gaps, held-out size) is what the page can afford in a cold build of the site,
+# on one CPU core; all models get the same. Everything else is PyTorch's defaults or the usual
 # textbook choices, fixed before any run.
 CONFIG = seqdocs.MemoryConfig(
     num_symbols=8,
