@@ -310,7 +310,7 @@ def attention_story(runs: dict, drops: dict) -> tuple[dict[str, str], str]:
         parts.append(
             f"On the content version, no longer gap was solved by clearly fewer seeds than N = {shortest} "
             f"({solved_text(runs['attention', shortest])} there, {solved_text(runs['attention', longest])} at "
-            f"N = {longest}); but that version cannot contradict the claim, since the query can find the symbol by "
+            f"N = {longest}); but success there says little about distance, since the query can find the symbol by "
             "what it is."
         )
     else:
@@ -583,7 +583,8 @@ def cell_sentence(summary: dict[str, float], top_share: float, top: int) -> str:
     if after > 1.5 * before:
         change = (
             f"The cell does not hold still while it remembers: its mean size grows {after / before:.1f}-fold, from "
-            f"{before:.2f} after the symbol to {after:.2f} at the query, so the distractors keep writing into it."
+            f"{before:.2f} after the symbol to {after:.2f} at the query, so it is written again at every step, not "
+            "held."
         )
     elif after < before / 1.5:
         change = (
