@@ -315,8 +315,7 @@ def attention_story(runs: dict, drops: dict) -> tuple[dict[str, str], str]:
         )
     else:
         parts.append(
-            f"Even on the content version, where the query can find the symbol by what it is, clearly fewer seeds "
-            f"solved it at N = {content_drop}, {solved_text(runs['attention', content_drop])}, than at "
+            f"Yet even on the content version, clearly fewer seeds solved it at N = {content_drop}, {solved_text(runs['attention', content_drop])}, than at "
             f"N = {shortest}, {solved_text(runs['attention', shortest])}."
         )
     if position_drop is None:
