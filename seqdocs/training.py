@@ -399,7 +399,9 @@ def overall_verdict(comparisons: Iterable[Comparison]) -> str:
 
 
 def compare_by_gap(runs: Iterable[MemoryRun], a: str, b: str) -> dict[int, Comparison]:
-    """Model A's solve rate against model B's at every gap both were trained at, by [compare_solved][seqdocs.compare_solved].
+    """Model A's solve rate against model B's at every gap both were trained at.
+
+    Each gap's comparison is [compare_solved][seqdocs.compare_solved]'s.
 
     Args:
         runs: Runs of one variant of the task, at one or more gaps.

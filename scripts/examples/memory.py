@@ -315,8 +315,9 @@ def attention_story(runs: dict, drops: dict) -> tuple[dict[str, str], str]:
         )
     else:
         parts.append(
-            f"Yet even on the content version, clearly fewer seeds solved it at N = {content_drop}, {solved_text(runs['attention', content_drop])}, than at "
-            f"N = {shortest}, {solved_text(runs['attention', shortest])}."
+            f"Yet even on the content version, clearly fewer seeds solved it at N = {content_drop}, "
+            f"{solved_text(runs['attention', content_drop])}, than at N = {shortest}, "
+            f"{solved_text(runs['attention', shortest])}."
         )
     if position_drop is None:
         parts.append(
@@ -743,8 +744,8 @@ def build(out: Artifacts) -> None:
         f"Averaged over all {CONFIG.test_size:,} held-out sequences and units, the input gate is "
         f"{summary['input_gate_at_symbol']:.2f} at the symbol and {summary['input_gate_on_distractors']:.2f} on the "
         f"distractors; the forget gate {summary['forget_gate_on_distractors']:.2f} on the distractors; the output "
-        f"gate {summary['output_gate_on_distractors']:.2f} on the distractors and {summary['output_gate_at_query']:.2f} "
-        f"at the query. The cell's mean size is {summary['cell_size_after_symbol']:.2f} after the symbol and "
+        f"gate {summary['output_gate_on_distractors']:.2f} on the distractors and "
+        f"{summary['output_gate_at_query']:.2f} at the query. The cell's mean size is {summary['cell_size_after_symbol']:.2f} after the symbol and "
         f"{summary['cell_size_at_query']:.2f} at the query."
     )
     out.figure("gates", figure, alt=alt)
