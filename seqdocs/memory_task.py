@@ -7,8 +7,15 @@ $$
 \underbrace{?}_{\text{query}} \quad\longrightarrow\quad s
 $$
 
-Token ids: `0 .. K-1` are the symbols, the next `D` ids the distractor tokens, and the last id the query. The
-symbol is drawn uniformly from the $K$ symbols and each distractor uniformly from the $D$ distractor tokens,
+The task comes in two variants ([MEMORY_VARIANTS][seqdocs.MEMORY_VARIANTS]):
+
+- `"content"`: token ids `0 .. K-1` are the symbols, the next `D` ids the distractor tokens, the last id the
+  query. A symbol never looks like a distractor, so a model that can look at every token (self-attention) can
+  find the answer by *what* it is, wherever it stands.
+- `"position"`: symbol and distractors come from one alphabet, ids `0 .. K-1`, and the last id is the query.
+  Only the *position* of the first token says which token is the answer.
+
+Either way the symbol is drawn uniformly from the $K$ symbols and each distractor uniformly from its alphabet,
 so nothing after the first token says anything about the answer, and a model that guesses is right with
 probability $1/K$.
 
@@ -42,6 +49,9 @@ from .rnn import RNNWeights, rnn_cell
 MEMORY_MODELS = ("rnn", "lstm", "gru", "attention")
 """The models [train_memory_model][seqdocs.train_memory_model] can train, by name."""
 
+MEMORY_VARIANTS = ("content", "position")
+"""The variants of the task: the answer told apart by what it is (`"content"`), or only by where (`"position"`)."""
+
 MAX_DISTRACTORS = 1000
 """The most distractors accepted: far beyond what trains in a reasonable time on a CPU."""
 
@@ -55,7 +65,8 @@ class MemoryConfig:
 
     Attributes:
         num_symbols: K, how many symbols the first token is drawn from; guessing scores 1/K.
-        num_distractor_tokens: D, how many different distractor tokens there are.
+        num_distractor_tokens: D, how many different distractor tokens there are (the `"content"` variant; in
+            the `"position"` variant the distractors are drawn from the K symbols).
         embedding_size: E, the size of a token's embedding.
         hidden_size: H, the hidden (and cell) state size; the query, key and value width for self-attention.
         forget_bias: What the LSTM's forget-gate biases start at (every other bias starts small and random).
@@ -67,6 +78,8 @@ class MemoryConfig:
         max_grad_norm: The largest gradient norm allowed, per seed; longer gradients are scaled down to it.
         test_size: How many held-out sequences each trained model is scored on.
         test_seed: The seed of the held-out sequences, the same for every model and seed.
+        variant: One of [MEMORY_VARIANTS][seqdocs.MEMORY_VARIANTS]: `"content"`, distractors from their own
+            tokens, or `"position"`, distractors from the symbols' alphabet.
 
     Raises:
         InputError: If a value is out of range, such as a learning rate that is not positive.
@@ -89,6 +102,7 @@ class MemoryConfig:
     max_grad_norm: float = 1.0
     test_size: int = 1000
     test_seed: int = 2024
+    variant: str = "content"
 
     def __post_init__(self) -> None:
         for name in ("num_symbols", "num_distractor_tokens", "embedding_size", "hidden_size", "batch_size"):
@@ -100,6 +114,7 @@ class MemoryConfig:
         check_whole("MemoryConfig.steps", self.steps, 1, 100_000)
         check_whole("MemoryConfig.test_size", self.test_size, 1, 100_000)
         check_whole("MemoryConfig.test_seed", self.test_seed, 0, 2**63 - 1)
+        check_choice("MemoryConfig.variant", self.variant, MEMORY_VARIANTS)
         _check_real("MemoryConfig.forget_bias", self.forget_bias)
         for name in ("learning_rate", "max_grad_norm"):
             if _check_real(f"MemoryConfig.{name}", getattr(self, name)) <= 0:
@@ -107,13 +122,25 @@ class MemoryConfig:
 
     @property
     def vocabulary_size(self) -> int:
-        """V = K symbols + D distractor tokens + 1 query token."""
-        return self.num_symbols + self.num_distractor_tokens + 1
+        """V = K symbols + D distractor tokens + 1 query token (K + 1 in the `"position"` variant)."""
+        return self.query_id + 1
 
     @property
     def query_id(self) -> int:
         """The id of the query token, the last one."""
-        return self.num_symbols + self.num_distractor_tokens
+        return self.distractor_ids[1]
+
+    @property
+    def distractor_ids(self) -> tuple[int, int]:
+        """The distractors' ids, from the first up to (not including) the second.
+
+        Examples:
+            >>> MemoryConfig().distractor_ids, MemoryConfig(variant="position").distractor_ids
+            ((8, 16), (0, 8))
+        """
+        if self.variant == "position":
+            return 0, self.num_symbols
+        return self.num_symbols, self.num_symbols + self.num_distractor_tokens
 
     @property
     def chance(self) -> float:
@@ -126,9 +153,11 @@ class MemoryConfig:
         Examples:
             >>> " ".join(MemoryConfig(num_symbols=3, num_distractor_tokens=2).token_names())
             'A B C 0 1 ?'
+            >>> " ".join(MemoryConfig(num_symbols=3, variant="position").token_names())  # one alphabet
+            'A B C ?'
         """
         symbols = [_letters(index) for index in range(self.num_symbols)]
-        distractors = [str(index) for index in range(self.num_distractor_tokens)]
+        distractors = [] if self.variant == "position" else [str(index) for index in range(self.num_distractor_tokens)]
         return symbols + distractors + ["?"]
 
     def settings(self) -> dict[str, int | float]:
@@ -178,6 +207,9 @@ def memory_task_batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw sequences of the memory task: a symbol, `num_distractors` distractors, the query.
 
+    The distractors come from `config.distractor_ids`: their own tokens in the `"content"` variant, the
+    symbols' alphabet in the `"position"` variant.
+
     Args:
         num_distractors: N, how many distractors stand between the symbol and the query.
         batch_size: B, how many sequences to draw.
@@ -200,9 +232,8 @@ def memory_task_batch(
     num_distractors = _check_distractors(num_distractors)
     batch_size = check_whole("batch_size", batch_size, 1, 100_000)
     symbols = torch.randint(0, config.num_symbols, (batch_size, 1), generator=generator)  # (B, 1)
-    distractors = torch.randint(
-        config.num_symbols, config.query_id, (batch_size, num_distractors), generator=generator
-    )  # (B, N), ids K .. K+D-1
+    low, high = config.distractor_ids
+    distractors = torch.randint(low, high, (batch_size, num_distractors), generator=generator)  # (B, N)
     query = torch.full((batch_size, 1), config.query_id)  # (B, 1)
     tokens = torch.cat([symbols, distractors, query], dim=1)  # (B, N + 2)
     return tokens, symbols[:, 0]
@@ -374,7 +405,8 @@ def memory_model_logits(
     inputs = parameters["embedding"][seed_index, tokens]  # (S, V, E)[(S, 1, 1), (S, B, T)] -> (S, B, T, E)
     if model == "attention":
         length, width = inputs.shape[-2:]
-        # Positions as a Transformer adds them; on this task the symbol's own id also sets it apart.
+        # Positions as a Transformer adds them. In the "content" variant the symbol's own id also sets it apart;
+        # in the "position" variant these encodings are all that does.
         inputs = inputs + sinusoidal_positional_encoding(length, width)  # (S, B, T, E) + (T, E)
         at_query = self_attention(inputs, weights)["output"][..., -1, :]  # (S, B, T, H) -> (S, B, H)
     else:
@@ -540,7 +572,9 @@ def lstm_gate_summary(states: dict[str, torch.Tensor]) -> dict[str, float]:
 
     Returns:
         `<gate>_at_symbol`, `<gate>_on_distractors` and `<gate>_at_query` for the input, forget and output gates
-        (means over sequences and units); `forget_lowest_on_distractors`; `kept_over_distractors`, the median over
+        (means over sequences and units); `forget_lowest_on_distractors`, `forget_median_on_distractors` and
+        `forget_tenth_percentile_on_distractors` (over every sequence, distractor and unit: the mean alone hides
+        how far some units close); `kept_over_distractors`, the median over
         sequences and units of the product of the forget gates over all distractors (the share of the cell after
         the symbol that would survive to the query if nothing were written); `cell_size_after_symbol` and
         `cell_size_at_query`, the mean absolute cell value.
@@ -565,6 +599,8 @@ def lstm_gate_summary(states: dict[str, torch.Tensor]) -> dict[str, float]:
         summary[f"{gate}_at_query"] = values[:, -1].mean().item()
     forget_on_distractors = states["forget_gate"][:, 1:-1]  # (B, N, H)
     summary["forget_lowest_on_distractors"] = forget_on_distractors.min().item()
+    summary["forget_median_on_distractors"] = forget_on_distractors.median().item()
+    summary["forget_tenth_percentile_on_distractors"] = torch.quantile(forget_on_distractors.flatten(), 0.1).item()
     summary["kept_over_distractors"] = forget_on_distractors.prod(dim=1).median().item()  # (B, H) -> median
     summary["cell_size_after_symbol"] = states["cell"][:, 0].abs().mean().item()
     summary["cell_size_at_query"] = states["cell"][:, -1].abs().mean().item()

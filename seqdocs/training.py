@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from .errors import InputError
+from .evidence import Comparison, compare_rates
 from .memory_task import (
     MemoryConfig,
     _check_distractors,
@@ -36,8 +37,10 @@ from .memory_task import (
     seed_generators,
 )
 
-MEMORY_SEEDS = (0, 1, 2, 3, 4)
-"""The seeds each model is trained with unless others are given."""
+MEMORY_SEEDS = tuple(range(20))
+"""The seeds each model is trained with unless others are given: 20, enough that a difference in how many seeds
+solved the task can show as two separate Wilson intervals (20 of 20 against 10 of 20 does; 5 of 5 against 2 of 5
+does not)."""
 
 SOLVED_ACCURACY = 0.95
 """A seed has solved the task at a length if it answers at least this share of the held-out sequences."""
@@ -160,8 +163,9 @@ def memory_test_set(num_distractors: int, config: MemoryConfig | None = None) ->
 def chance_seen_in_training(num_distractors: int, config: MemoryConfig | None = None) -> float:
     r"""The probability that a given held-out sequence also turned up among one seed's training sequences.
 
-    There are $K D^N$ distinct sequences, all equally likely, and a seed trains on `steps * batch_size` of them,
-    drawn independently, so the probability is $1 - (1 - 1/(K D^N))^{	ext{steps} \cdot B}$.
+    There are $K D^N$ distinct sequences ($K^{N+1}$ in the `"position"` variant, whose distractors are drawn
+    from the $K$ symbols), all equally likely, and a seed trains on `steps * batch_size` of them, drawn
+    independently, so the probability is $1 - (1 - 1/(K D^N))^{\text{steps} \cdot B}$.
 
     Args:
         num_distractors: N.
@@ -176,7 +180,8 @@ def chance_seen_in_training(num_distractors: int, config: MemoryConfig | None = 
     """
     config = config or MemoryConfig()
     num_distractors = _check_distractors(num_distractors)
-    distinct = config.num_symbols * config.num_distractor_tokens**num_distractors  # a Python int, never overflows
+    low, high = config.distractor_ids
+    distinct = config.num_symbols * (high - low) ** num_distractors  # a Python int, never overflows
     draws = config.steps * config.batch_size
     # log1p keeps the answer accurate when 1/distinct is far below float precision.
     return -math.expm1(draws * math.log1p(-1 / distinct))
@@ -337,3 +342,115 @@ def longest_remembered(runs: Iterable[MemoryRun], model: str) -> int | None:
             break
         longest = run.num_distractors
     return longest
+
+
+def compare_solved(a: MemoryRun, b: MemoryRun) -> Comparison:
+    """Did clearly more of A's seeds solve the task than B's? The Wilson rule of `seqdocs.evidence.compare_rates`.
+
+    A seed has solved the task if its held-out accuracy is at least [SOLVED_ACCURACY][seqdocs.SOLVED_ACCURACY].
+    The verdict is `"higher"` or `"lower"` only when the two 95 % Wilson intervals of the solve rates do not
+    overlap, and `"unclear"` otherwise.
+
+    Args:
+        a: One run (one model, one gap, several seeds).
+        b: Another.
+
+    Returns:
+        The comparison of A's solve rate against B's.
+
+    Examples:
+        >>> config = MemoryConfig(steps=1, test_size=10)
+        >>> run = train_memory_model("rnn", 1, seeds=(0, 1), config=config)
+        >>> compare_solved(run, run).verdict  # a run against itself is never clearly different
+        'unclear'
+    """
+    return compare_rates(a.solved_seeds, len(a.seeds), b.solved_seeds, len(b.seeds))
+
+
+VERDICTS_OVER_GAPS = ("higher", "lower", "mixed", "unclear")
+"""What [overall_verdict][seqdocs.overall_verdict] can say of A against B over several gaps."""
+
+
+def overall_verdict(comparisons: Iterable[Comparison]) -> str:
+    """Sum up comparisons of A against B at several gaps in one verdict.
+
+    Args:
+        comparisons: One `seqdocs.evidence.Comparison` per gap.
+
+    Returns:
+        `"higher"` if A was clearly ahead at some gap and clearly behind at none; `"lower"` the other way round;
+        `"mixed"` if each was clearly ahead somewhere; `"unclear"` if no gap separated them.
+
+    Examples:
+        >>> from seqdocs.evidence import compare_rates
+        >>> overall_verdict([compare_rates(20, 20, 20, 20), compare_rates(20, 20, 2, 20)])
+        'higher'
+        >>> overall_verdict([compare_rates(12, 20, 10, 20)])
+        'unclear'
+    """
+    verdicts = {comparison.verdict for comparison in comparisons}
+    if {"higher", "lower"} <= verdicts:
+        return "mixed"
+    if "higher" in verdicts:
+        return "higher"
+    if "lower" in verdicts:
+        return "lower"
+    return "unclear"
+
+
+def compare_by_gap(runs: Iterable[MemoryRun], a: str, b: str) -> dict[int, Comparison]:
+    """Model A's solve rate against model B's at every gap both were trained at.
+
+    Each gap's comparison is [compare_solved][seqdocs.compare_solved]'s.
+
+    Args:
+        runs: Runs of one variant of the task, at one or more gaps.
+        a: A model's name.
+        b: Another model's name.
+
+    Returns:
+        The comparison at each gap, in order of the gap.
+
+    Examples:
+        >>> config = MemoryConfig(steps=1, test_size=10)
+        >>> runs = [train_memory_model(model, 2, seeds=(0,), config=config) for model in ("rnn", "gru")]
+        >>> list(compare_by_gap(runs, "gru", "rnn"))
+        [2]
+    """
+    a, b = _check_model(a), _check_model(b)
+    by_key = {(run.model, run.num_distractors): run for run in runs}
+    gaps = sorted({gap for model, gap in by_key if model == a} & {gap for model, gap in by_key if model == b})
+    return {gap: compare_solved(by_key[a, gap], by_key[b, gap]) for gap in gaps}
+
+
+def first_clear_drop(runs: Iterable[MemoryRun], model: str) -> tuple[int | None, dict[int, Comparison]]:
+    """The shortest gap at which clearly fewer seeds solved the task than at the shortest gap tried.
+
+    This is how a page can test "distance does not matter to this model" and let the result contradict it:
+    each longer gap's solve rate is compared with the shortest gap's by [compare_solved][seqdocs.compare_solved].
+
+    Args:
+        runs: Runs of one variant of the task, at two or more gaps.
+        model: Which model to look at.
+
+    Returns:
+        The first gap whose solve rate is clearly lower than the shortest gap's (`None` if there is none), and
+        each longer gap's comparison against the shortest, by gap.
+
+    Raises:
+        InputError: If the model was trained at fewer than two gaps.
+
+    Examples:
+        >>> config = MemoryConfig(steps=1, test_size=10)
+        >>> runs = [train_memory_model("rnn", gap, seeds=(0, 1), config=config) for gap in (1, 2)]
+        >>> first_clear_drop(runs, "rnn")[0] is None  # two seeds cannot separate two rates
+        True
+    """
+    model = _check_model(model)
+    ordered = sorted((run for run in runs if run.model == model), key=lambda run: run.num_distractors)
+    if len(ordered) < 2:
+        raise InputError(f"the {model} was trained at {len(ordered)} gap(s): a drop needs at least two")
+    shortest = ordered[0]
+    comparisons = {run.num_distractors: compare_solved(run, shortest) for run in ordered[1:]}
+    drops = [gap for gap, comparison in comparisons.items() if comparison.verdict == "lower"]
+    return (drops[0] if drops else None), comparisons
