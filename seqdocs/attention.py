@@ -2,7 +2,7 @@ r"""Scaled dot-product self-attention: every token looks at every token, all in 
 
 $$
 Q = X W_Q,\quad K = X W_K,\quad V = X W_V,\qquad
-\text{weights} = \operatorname{softmax}\!\left(\frac{Q K^\top}{\sqrt{d}}\right),\qquad
+\text{weights} = \operatorname{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}}\right),\qquad
 \text{output} = \text{weights}\; V
 $$
 

@@ -2,16 +2,16 @@ r"""The GRU: a gated recurrent network with no separate cell state, in PyTorch's
 
 $$
 \begin{aligned}
-r_t &= \sigma(x_t W_{xr} + b_{xr} + h_{t-1} W_{hr} + b_{hr}) \\
-z_t &= \sigma(x_t W_{xz} + b_{xz} + h_{t-1} W_{hz} + b_{hz}) \\
-n_t &= \tanh\big(x_t W_{xn} + b_{xn} + r_t \odot (h_{t-1} W_{hn} + b_{hn})\big) \\
+r_t &= \sigma(x_t W_{ir} + b_{ir} + h_{t-1} W_{hr} + b_{hr}) \\
+z_t &= \sigma(x_t W_{iz} + b_{iz} + h_{t-1} W_{hz} + b_{hz}) \\
+n_t &= \tanh\big(x_t W_{in} + b_{in} + r_t \odot (h_{t-1} W_{hn} + b_{hn})\big) \\
 h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 \end{aligned}
 $$
 
 The reset gate $r_t$ scales the recurrent term *after* its matrix product, as `torch.nn.GRU` and cuDNN do.
 The original paper (Cho et al., 2014) and many textbooks reset the state *before* the product,
-$\tanh(x_t W_{xn} + (r_t \odot h_{t-1}) W_{hn})$; the two give different numbers for the same weights. In both,
+$\tanh(x_t W_{in} + (r_t \odot h_{t-1}) W_{hn})$; the two give different numbers for the same weights. In both,
 the update gate $z_t$ near 1 keeps the old state and near 0 takes the candidate (some texts swap $z$ and
 $1 - z$).
 

@@ -389,9 +389,15 @@ def test_gru_page_two_comparisons_are_what_it_says() -> None:
 
 # --- One notation for the whole site --------------------------------------------------------------------------
 
-NOTATION_PAGES = ("index", "setup", "rnn", "lstm", "gru", "attention", "word-order", "conventions", "notation")
-"""The pages held to the notation here (the chapters past the toy are to follow; see the Notation page)."""
-NOTATION_UNITS = ("overview", "setup", "rnn", "lstm", "gru", "attention", "word_order", "conventions")
+NOTATION_PAGES = (
+    "index", "setup", "rnn", "lstm", "gru", "attention", "side-by-side", "block", "try", "word-order", "gradients",
+    "learning", "memory", "cost", "conventions", "notation",
+)
+"""The pages held to the notation here: every page of the site."""
+NOTATION_UNITS = (
+    "overview", "setup", "rnn", "lstm", "gru", "attention", "side_by_side", "block", "word_order", "gradients",
+    "learning", "memory", "cost", "conventions",
+)
 """The generated material of those pages."""
 BREAKS_NOTATION = {
     r"\\sqrt\{d\}": "the key width is d_k: \\sqrt{d_k}",
