@@ -148,8 +148,9 @@ def build(out: Artifacts) -> None:
     out.value("norm1_variances", ", ".join(format_number(float(value)) for value in step["norm1_variance"]))
 
     out.markdown("feedforward", tabs([
-        (f"Hidden units relu(y W₁ + b₁), {len(tokens)} × {hidden_size}",
-         tensor_table(step["feedforward_hidden"], rows, hidden_columns)),
+        # One row per hidden unit: the token columns stay few however wide the layer is.
+        (f"Hidden units relu(y W₁ + b₁), {hidden_size} × {len(tokens)}",
+         tensor_table(step["feedforward_hidden"].T, hidden_columns, rows)),
         ("FF(y)", tensor_table(step["feedforward_output"], rows, columns)),
         ("y + FF(y)", tensor_table(step["feedforward_residual"], rows, columns)),
     ]))
