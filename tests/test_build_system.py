@@ -187,7 +187,32 @@ def test_cache_hit_runs_nothing_and_writes_nothing(project: Path) -> None:
     assert report.ran == []
     assert {unit.label for unit in report.cached} == {"example alpha", "example beta", "snippet hello"}
     assert snapshot(generated) == before, "a build with nothing to do changed files (mkdocs serve would loop)"
-    assert lines[-1].startswith("artifacts: all 3 units from cache")
+    assert lines[-1].startswith("artifacts: ran 0 in ") and lines[-1].endswith("3 up to date")
+
+
+def test_undoing_an_edit_takes_the_kept_result_instead_of_running(project: Path) -> None:
+    run_build(project)
+    generated = project / "docs" / "generated"
+    first = folder_bytes(generated / "beta")
+    two = project / "seqdocs" / "two.py"
+    original = two.read_text()
+    two.write_text("from .one import ONE\n\nTWO = ONE + 2\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example beta"} and (generated / "beta" / "note.md").read_text().strip() == "Two is 3."
+    two.write_text(original)
+    report, _ = run_build(project)
+    assert report.ran == [] and [unit.label for unit in report.restored] == ["example beta"]
+    assert folder_bytes(generated / "beta") == first
+
+
+def test_kept_results_are_bounded(project: Path) -> None:
+    hello = project / "scripts" / "snippets" / "hello.py"
+    for number in range(build.KEPT_RESULTS + 2):
+        hello.write_text(f"print({number})\n")
+        run_build(project, only=["snippet:hello"])
+    kept = [path for path in (project / "build" / "artifacts" / "snippet-hello").iterdir()]
+    assert len(kept) == build.KEPT_RESULTS
+    assert "print(5)" in (project / "docs" / "generated" / "snippets" / "hello.md").read_text()
 
 
 def test_changed_source_reruns_only_that_unit(project: Path) -> None:
@@ -220,6 +245,11 @@ def test_changed_harness_reruns_every_example(project: Path) -> None:
 def test_deleted_output_file_is_rebuilt(project: Path) -> None:
     run_build(project)
     (project / "docs" / "generated" / "alpha" / "curve.svg").unlink()
+    report, _ = run_build(project)
+    assert [unit.label for unit in report.restored] == ["example alpha"]  # copied back from its kept result
+    assert (project / "docs" / "generated" / "alpha" / "curve.svg").is_file()
+    (project / "docs" / "generated" / "alpha" / "curve.svg").unlink()
+    shutil.rmtree(project / "build")
     report, _ = run_build(project)
     assert ran_names(report) == {"example alpha"}
     assert (project / "docs" / "generated" / "alpha" / "curve.svg").is_file()
@@ -300,16 +330,18 @@ def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # pytest may run with SIGINT ignored
     )
     output = b""
-    while b"running snippet slow" not in output:  # the slow units have started
+    # Two at a time, in order: once alpha, beta and hello have run, two slow units are running.
+    while not all(f"ran {label}".encode() in output for label in ("example alpha", "example beta", "snippet hello")):
         line = started.stdout.readline()
         assert line, f"the build ended before its slow units ran:\n{output.decode()}"
         output += line
+    time.sleep(1)
     os.killpg(started.pid, signal.SIGINT)
     interrupted = time.monotonic()
     started.communicate(timeout=60)
     assert time.monotonic() - interrupted < 10, "the build went on running its units after Ctrl-C"
     assert started.returncode != 0
-    # Every process the build started has the project on its PYTHONPATH (warm ones and their forks included).
+    # Every process the build started has the project on its PYTHONPATH (the fork server and its forks included).
     survivors = []
     for process in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
