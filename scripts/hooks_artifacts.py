@@ -1,7 +1,7 @@
 """mkdocs hook: bring `docs/generated/` up to date before each build, and put examples' values into pages.
 
 The artifacts do not depend on mkdocs: `scripts/site.sh` runs `scripts/build_artifacts.py` before the site
-generator. `on_pre_build` runs it once more (cached: a no-op when nothing changed, about a second), so that
+generator. `on_pre_build` runs it too (unless site.sh just did; cached: a no-op when nothing changed, about a second), so that
 `mkdocs build` and `mkdocs serve` on a fresh clone show the complete site and `mkdocs serve` reruns what an
 edit touched. A failing example, snippet or notebook stops the build with a message naming it.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -39,6 +40,8 @@ class UnknownValue(LookupError):
 
 def on_pre_build(config) -> None:
     """Run every stale example, snippet and notebook; fail the mkdocs build if one fails."""
+    if os.environ.get("SEQDOCS_ARTIFACTS_BUILT") == "1":  # `scripts/site.sh build` has just run it
+        return
     command = [sys.executable, str(BUILD_SCRIPT), "--output", str(Path(config.docs_dir) / GENERATED)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []

@@ -6,9 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install.sh" docs
 cd "$root"
-export NO_MKDOCS_2_WARNING=1  # Material prints a banner about its successor on every build
+# Material and mkdocs-gen-files (through properdocs) print banners about successors on every build.
+export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 case "${1:-build}" in
-    build) .venv/bin/python scripts/build_artifacts.py && exec .venv/bin/mkdocs build --strict ;;
+    # The hook (scripts/hooks_artifacts.py) need not check again what the line before has just built.
+    build) .venv/bin/python scripts/build_artifacts.py && SEQDOCS_ARTIFACTS_BUILT=1 exec .venv/bin/mkdocs build --strict ;;
     serve) .venv/bin/python scripts/build_artifacts.py && exec .venv/bin/mkdocs serve --strict ;;
     *) echo "usage: scripts/site.sh [build|serve]" >&2; exit 2 ;;
 esac

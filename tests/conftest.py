@@ -162,7 +162,7 @@ def _run_build(site: Path) -> SiteBuild:
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
     ]
     # Material prints an advert for its successor on every build; it says nothing about this site.
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     output = ""
     for command in commands:
         try:

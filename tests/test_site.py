@@ -288,17 +288,13 @@ def reference_pages(built_site: Path, site_nav: list[NavPage]) -> list[Page]:
 
 
 def test_api_reference_documents_every_public_name_once(built_site: Path, site_nav: list[NavPage]) -> None:
-    # An entry's id is its full path, `seqdocs.<module>.<name>`, on the page of the module defining it.
-    found = {name: [] for name in seqdocs.__all__}
-    for page in reference_pages(built_site, site_nav):
-        for anchor in page.anchors:
-            parts = anchor.split(".")
-            if len(parts) == 3 and parts[0] == "seqdocs" and parts[2] in found:
-                found[parts[2]].append(f"{page.relative}#{anchor}")
+    # An entry's id is the path readers import it from, `seqdocs.NAME`, which is how pages link to it.
+    found = {name: [page.relative for page in reference_pages(built_site, site_nav) if f"seqdocs.{name}" in page.anchors]
+             for name in seqdocs.__all__}
     missing = [name for name, where in found.items() if not where]
-    assert not missing, "the API reference has no entry (id seqdocs.MODULE.NAME) for: " + ", ".join(missing)
+    assert not missing, "the API reference has no entry (id seqdocs.NAME) for: " + ", ".join(missing)
     twice = {name: where for name, where in found.items() if len(where) > 1}
-    assert not twice, f"documented more than once: {twice}"
+    assert not twice, f"documented on more than one page: {twice}"
 
 
 @pytest.mark.parametrize(("source", "api_name"), sorted(TUTORIAL_API_LINKS.items()))
@@ -310,7 +306,7 @@ def test_tutorial_links_into_api_reference(
     page = page_at(built_site, nav_page_named(site_nav, source).output)
     for element in page.elements:
         target = resolve(built_site, page, element.attributes.get("href", "")) if element.tag == "a" else None
-        if target and target[0] in pages and target[1].endswith(f".{api_name}") and target[1] in pages[target[0]].anchors:
+        if target and target[0] in pages and target[1] == f"seqdocs.{api_name}" and target[1] in pages[target[0]].anchors:
             break
     else:
         pytest.fail(f"{page.relative} has no link to the API entry of {api_name}", pytrace=False)
