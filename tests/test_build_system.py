@@ -40,7 +40,6 @@ def load_script(path: Path, name: str) -> ModuleType:
 
 build = load_script(SCRIPTS / "build_artifacts.py", "seqdocs_test_build_artifacts")
 hooks_artifacts = load_script(SCRIPTS / "hooks_artifacts.py", "seqdocs_test_hooks_artifacts")
-hooks_links = load_script(SCRIPTS / "hooks_links.py", "seqdocs_test_hooks_links")
 hooks_math = load_script(SCRIPTS / "hooks_math.py", "seqdocs_test_hooks_math")
 hooks_notebooks = load_script(SCRIPTS / "hooks_notebooks.py", "seqdocs_test_hooks_notebooks")
 sys.path.insert(0, str(EXAMPLES))  # as for an example: `_artifacts` and `_render` are top-level modules
@@ -450,45 +449,6 @@ def test_values_are_substituted_and_unknown_ones_fail(tmp_path: Path) -> None:
     assert "did you mean final_hidden" in str(unknown_key.value)
     with pytest.raises(hooks_artifacts.UnknownValue, match=r"gru\.md: .*no example 'grux'"):
         hooks_artifacts.substitute_values("{{ grux.final }}", "gru.md", tmp_path)
-
-
-def make_site(root: Path, pages: dict[str, str]) -> Path:
-    for name, body in pages.items():
-        write(root / name, f"<!doctype html><html><body>{body}</body></html>")
-    return root
-
-
-def test_link_checker_catches_broken_links_missing_anchors_and_outside_loads(tmp_path: Path) -> None:
-    site = make_site(
-        tmp_path / "site",
-        {
-            "index.html": (
-                '<a href="lstm/">ok</a> <a href="lstm/#gates">ok</a> <a href="#top" id="top">ok</a>'
-                '<a href="https://pytorch.org/docs/">another site is fine to link</a>'
-                '<a href="gru/">no such page</a> <a href="lstm/#nowhere">no such anchor</a>'
-                '<img src="figure.svg" alt="missing file">'
-                '<script src="https://cdn.example.org/mathjax.js"></script>'
-            ),
-            "lstm/index.html": '<h2 id="gates">Gates</h2><a href="../index.html#top">ok</a>',
-        },
-    )
-    problems = hooks_links.check_site(site)
-    assert sorted(problem.split(": ", 1)[1] for problem in problems) == [
-        "loads from another host",
-        "no id 'nowhere' in lstm/index.html",
-        "no such file figure.svg",
-        "no such file gru/index.html",
-    ]
-    assert all(problem.startswith("index.html:1 ") for problem in problems)
-
-
-def test_link_checker_passes_a_sound_site(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "site", {"index.html": '<a href="a/b.ipynb">nb</a>', "a/index.html": ""})
-    write(site / "a" / "b.ipynb", "{}")
-    write(site / "style.css", "body { background: url(images/x.png) }")
-    assert hooks_links.check_site(site) == []
-    write(site / "style.css", "@import 'https://fonts.example.org/x.css';")
-    assert hooks_links.check_site(site) == ["style.css: fetches https://fonts.example.org/x.css from another host"]
 
 
 def test_math_becomes_mathml_and_bad_math_fails() -> None:
