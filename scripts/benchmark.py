@@ -435,7 +435,9 @@ def main(argv: list[str] | None = None) -> int:
             # removed, and a build runs everything else from nothing.
             removed = remove_outputs_except(project, PAST_THE_TOY)
             fresh_folder(Path(environment["TMPDIR"]))  # no compiled templates either
-            shutil.rmtree(project / "build", ignore_errors=True)  # nor mkdocs-jupyter's converted notebooks
+            shutil.rmtree(project / "build" / "mkdocs-jupyter", ignore_errors=True)  # nor converted notebooks
+            for label in removed:  # nor the removed units' kept results, which the build would copy back
+                shutil.rmtree(project / "build" / "artifacts" / label.replace(" ", "-"), ignore_errors=True)
             wall, cpu, process = timed_build(project, environment)
             artifacts = [line.split("-  ", 1)[-1] for line in process.stderr.splitlines() if "artifacts:" in line]
             print(f"benchmark: cold build, chapters cached: {wall:.1f} s", *artifacts, sep="\n  ", file=sys.stderr)
