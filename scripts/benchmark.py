@@ -6,9 +6,10 @@ Run it from the project's venv:
 
 What it measures, each against a target:
 
-1. Cold build: `git clone` the project into a temporary folder and time `mkdocs build --strict` there, with
-   nothing cached: every example, snippet and notebook runs. The clone reuses this venv (installing is not
-   timed); `PYTHONPATH` points at the clone, so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
+1. Cold build: `git clone` the project into a temporary folder and build it there as `scripts/site.sh` does
+   (`scripts/build_artifacts.py`, then `mkdocs build --strict`), with nothing cached: every example, snippet
+   and notebook runs. The clone reuses this venv (installing is not timed); `PYTHONPATH` points at the clone,
+   so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
    The chapters past the toy have a budget of their own, at most 60 s of CPU added to a cold build: the
    summary's unit times give their share.
 2. No-op rebuild: build the same clone again, with nothing changed. Target ≤ 3 s.
@@ -18,6 +19,10 @@ What it measures, each against a target:
    clone's `site/` on 127.0.0.1 by `scripts/serve_site.py`, which compresses text as a static host does:
    performance ≥ 0.98 (the median of `--lighthouse-runs` runs, 5 by default)
    and accessibility = 1.00 (in every run).
+5. Author loop (`--skip-author-loop` to skip): `mkdocs serve` in the clone, then the seconds from saving an
+   edit until the served page shows it: a sentence added to `docs/rnn.md` (≤ 3 s), a word in the docstring of
+   `seqdocs/rnn.py` on its API page (≤ 15 s; it reruns every unit whose key holds the file: see
+   `scripts/build_artifacts.py --which seqdocs/rnn.py`), and that edit undone (≤ 15 s, from the kept results).
 4. Page weight: every page is opened in headless Chromium through Playwright, scrolled to the bottom so that
    lazy images load, and the bodies of the responses it received are added up: the HTML, CSS, JavaScript,
    images and fonts it is made of, as they cross the network. Target ≤ 400 KiB per page. Also reported: the
@@ -39,15 +44,19 @@ import argparse
 import importlib.util
 import contextlib
 import json
+import math
 import os
 import re
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -64,6 +73,8 @@ LIGHTHOUSE = ("npx", "--yes", "lighthouse@12")
 
 COLD_BUILD_SECONDS = 30.0
 NOOP_BUILD_SECONDS = 3.0
+AUTHOR_LOOP_SECONDS = {"page edit": 3.0, "model edit": 15.0, "model edit undone": 15.0}
+"""Under `mkdocs serve`, from saving an edit to seeing it on the page."""
 PERFORMANCE_SCORE = 0.98
 ACCESSIBILITY_SCORE = 1.0
 PAGE_BYTES = 400 * 1024
@@ -122,6 +133,7 @@ def build_environment(project: Path) -> dict[str, str]:
     environment = dict(os.environ)
     environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
     environment["VIRTUAL_ENV"] = str(venv)
+    environment["DISABLE_MKDOCS_2_WARNING"] = "true"
     # The venv has the original checkout installed in editable mode; the clone must import its own package.
     environment["PYTHONPATH"] = str(project)
     # Caches kept outside the project (Jinja's compiled templates) go to a temporary folder of the benchmark's
@@ -158,13 +170,17 @@ def load_script(path: Path, name: str) -> ModuleType:
 
 
 def timed_build(project: Path, environment: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run `mkdocs build --strict` in `project`; return wall seconds, CPU seconds of all children, the process."""
+    """Build as `scripts/site.sh` does (the artifacts, then `mkdocs build --strict`) in `project`; return wall
+    seconds, CPU seconds of the children waited for (not the artifact build's fork server), and the process with
+    everything it printed in `stderr`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    bin_folder = Path(sys.prefix) / "bin"
     process = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "mkdocs"), "build", "--strict"],
-        cwd=project, env=environment, capture_output=True, text=True,
+        ["sh", "-c", f"'{bin_folder}/python' scripts/build_artifacts.py && SEQDOCS_ARTIFACTS_BUILT=1 '{bin_folder}/mkdocs' build --strict"],
+        cwd=project, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    process.stderr = process.stdout
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -193,7 +209,13 @@ print(json.dumps({"pages": pages, "directory_urls": config["use_directory_urls"]
     ).stdout
     found = json.loads(output.strip().splitlines()[-1])
     pages = []
+    sys.path.insert(0, str(project / "scripts"))
+    import gen_ref_pages  # the clone's: the API reference's pages, written at build time
+
+    expanded = []
     for source in found["pages"]:
+        expanded += [page for page in gen_ref_pages.reference_pages() if page.startswith(source)] if source.endswith("/") else [source]
+    for source in expanded:
         if "://" in source:
             continue  # an external link in the nav is not a page of this site
         stem = source.rsplit(".", 1)[0]
@@ -295,6 +317,45 @@ def page_weights(base: str, pages: list[tuple[str, str]]) -> dict[str, dict]:
     return weights
 
 
+def wait_for(url: str, condition: Callable[[str], bool], timeout: float = 900.0) -> float:
+    """Seconds until the page at `url` satisfies `condition` (polled every 0.2 s); inf if it never does."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if condition(response.read().decode("utf-8", errors="replace")):
+                    return time.perf_counter() - start
+        time.sleep(0.2)
+    return math.inf
+
+
+def author_loop(project: Path, environment: dict[str, str]) -> dict[str, float]:
+    """Under `mkdocs serve`: seconds from saving an edit to seeing it on the page, for a page, a model, an undo."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([str(Path(sys.prefix) / "bin" / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
+                              cwd=project, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page, model = project / "docs" / "rnn.md", project / "seqdocs" / "rnn.py"
+    page_text, model_text = page.read_text(encoding="utf-8"), model.read_text(encoding="utf-8")
+    try:
+        times = {"first build": wait_for(base + "rnn/", lambda html: True)}
+        page.write_text(page_text + "\n\nEdited-by-the-benchmark.\n", encoding="utf-8")
+        times["page edit"] = wait_for(base + "rnn/", lambda html: "Edited-by-the-benchmark" in html)
+        # The module's docstring is on its API page; any edit of the file changes the key of every unit using it.
+        model.write_text(model_text.replace("The plain recurrent", "The Edited-by-the-benchmark plain recurrent", 1))
+        times["model edit"] = wait_for(base + "reference/rnn/", lambda html: "Edited-by-the-benchmark" in html)
+        model.write_text(model_text, encoding="utf-8")
+        times["model edit undone"] = wait_for(base + "reference/rnn/", lambda html: "Edited-by-the-benchmark" not in html)
+    finally:
+        page.write_text(page_text, encoding="utf-8")
+        model.write_text(model_text, encoding="utf-8")
+        server.terminate()
+        server.wait()
+    return times
+
+
 def kib(value: float) -> str:
     return f"{value / 1024:,.1f} KiB"
 
@@ -320,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lighthouse-runs", type=int, default=5,
                         help="Lighthouse runs per page; the median is judged (5, as Lighthouse advises for variable machines)")
     parser.add_argument("--skip-weight", action="store_true", help="do not measure page weight")
+    parser.add_argument("--skip-author-loop", action="store_true", help="do not time edits under mkdocs serve")
     parser.add_argument("--keep", action="store_true", help="keep the temporary build folder and print its path")
     arguments = parser.parse_args(argv)
 
@@ -373,7 +435,9 @@ def main(argv: list[str] | None = None) -> int:
             # removed, and a build runs everything else from nothing.
             removed = remove_outputs_except(project, PAST_THE_TOY)
             fresh_folder(Path(environment["TMPDIR"]))  # no compiled templates either
-            shutil.rmtree(project / "build", ignore_errors=True)  # nor mkdocs-jupyter's converted notebooks
+            shutil.rmtree(project / "build" / "mkdocs-jupyter", ignore_errors=True)  # nor converted notebooks
+            for label in removed:  # nor the removed units' kept results, which the build would copy back
+                shutil.rmtree(project / "build" / "artifacts" / label.replace(" ", "-"), ignore_errors=True)
             wall, cpu, process = timed_build(project, environment)
             artifacts = [line.split("-  ", 1)[-1] for line in process.stderr.splitlines() if "artifacts:" in line]
             print(f"benchmark: cold build, chapters cached: {wall:.1f} s", *artifacts, sep="\n  ", file=sys.stderr)
@@ -384,6 +448,12 @@ def main(argv: list[str] | None = None) -> int:
                 {"cpu_seconds": cpu, "returncode": process.returncode, "artifacts": artifacts, "removed": removed},
             ))
             status = 0 if ok else 2
+        if status == 0 and not arguments.skip_author_loop:
+            for name, seconds in author_loop(project, environment).items():
+                limit = AUTHOR_LOOP_SECONDS.get(name)
+                results.append(Result(f"mkdocs serve: {name}", seconds, f"≤ {limit:g} s" if limit else "reported",
+                                      seconds <= (limit or math.inf), f"{seconds:.1f} s"))
+                print(f"benchmark: mkdocs serve, {name}: {seconds:.1f} s", file=sys.stderr)
         if not (project / "site" / "index.html").exists():
             print("benchmark: the build wrote no site; nothing more to measure", file=sys.stderr)
             status = 2

@@ -1,8 +1,9 @@
 """mkdocs hook: bring `docs/generated/` up to date before each build, and put examples' values into pages.
 
-Before mkdocs reads any page, `on_pre_build` runs `scripts/build_artifacts.py` (cached: a build where
-nothing changed runs nothing and writes nothing), so `mkdocs build` and `mkdocs serve` on a fresh clone show
-the complete site. A failing example, snippet or notebook stops the build with a message naming it.
+The artifacts do not depend on mkdocs: `scripts/site.sh` runs `scripts/build_artifacts.py` before the site
+generator. `on_pre_build` runs it too (unless site.sh just did; cached: a no-op when nothing changed, about a second), so that
+`mkdocs build` and `mkdocs serve` on a fresh clone show the complete site and `mkdocs serve` reruns what an
+edit touched. A failing example, snippet or notebook stops the build with a message naming it.
 
 A page writes `{{ lstm.final_hidden }}` where the `lstm` example gave `out.value("final_hidden", ...)`;
 `on_page_markdown` replaces it before the Markdown is read, so a value may hold Markdown or maths. A name
@@ -13,13 +14,13 @@ the page's own text (code blocks included), not on files it includes with `--8<-
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import json
 import logging
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 from mkdocs.exceptions import PluginError
 
@@ -30,30 +31,25 @@ VALUE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s
 
 GENERATED = "generated"
 """The build's output folder, relative to `docs/`."""
+BUILD_SCRIPT = Path(__file__).with_name("build_artifacts.py")
 
 
 class UnknownValue(LookupError):
     """A page names a value that no example gives."""
 
 
-def _load_build_script() -> ModuleType:
-    # Loaded afresh on every build, so that `mkdocs serve` picks up edits to the build script itself.
-    path = Path(__file__).with_name("build_artifacts.py")
-    spec = importlib.util.spec_from_file_location("seqdocs_build_artifacts", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def on_pre_build(config) -> None:
     """Run every stale example, snippet and notebook; fail the mkdocs build if one fails."""
-    build = _load_build_script()
-    root = Path(config.config_file_path).resolve().parent
-    try:
-        build.build_all(root=root, output=Path(config.docs_dir) / GENERATED, url_prefix=GENERATED, report=log.info)
-    except build.BuildError as error:
-        raise PluginError(f"seqdocs artifacts: {error}") from None
+    if os.environ.get("SEQDOCS_ARTIFACTS_BUILT") == "1":  # `scripts/site.sh build` has just run it
+        return
+    command = [sys.executable, str(BUILD_SCRIPT), "--output", str(Path(config.docs_dir) / GENERATED)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        log.info(lines[-1])
+    if process.wait() != 0:
+        raise PluginError("seqdocs artifacts: " + "\n".join(lines[-80:]))
 
 
 def read_values(generated: Path, example: str) -> dict[str, str] | None:

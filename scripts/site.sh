@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Build the site into site/ (the default), or serve it while you edit: `scripts/site.sh serve`.
-# Installs what it needs first; runs the models through the cached build (scripts/build_artifacts.py).
+# Installs what it needs first; then runs the models through the cached artifact build
+# (scripts/build_artifacts.py), which needs no site generator, and then the site generator on the pages.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install.sh" docs
 cd "$root"
-export NO_MKDOCS_2_WARNING=1  # Material prints a banner about its successor on every build
+# Material and mkdocs-gen-files (through properdocs) print banners about successors on every build.
+export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 case "${1:-build}" in
-    build) exec .venv/bin/mkdocs build --strict ;;
-    serve) exec .venv/bin/mkdocs serve --strict ;;
+    # The hook (scripts/hooks_artifacts.py) need not check again what the line before has just built.
+    build) .venv/bin/python scripts/build_artifacts.py && SEQDOCS_ARTIFACTS_BUILT=1 exec .venv/bin/mkdocs build --strict ;;
+    serve) .venv/bin/python scripts/build_artifacts.py && exec .venv/bin/mkdocs serve --strict ;;
     *) echo "usage: scripts/site.sh [build|serve]" >&2; exit 2 ;;
 esac

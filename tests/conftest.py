@@ -105,7 +105,14 @@ def _page_for(source: str, use_directory_urls: bool) -> NavPage:
 
 
 def _flatten_nav(entries: object) -> list[str]:
-    """The page sources of a nav, in order, sections flattened, external links left out."""
+    """The page sources of a nav, in order, sections flattened, external links left out.
+
+    A folder (`reference/`) stands for the pages scripts/gen_ref_pages.py writes there at build time.
+    """
+    if isinstance(entries, str) and entries.endswith("/"):
+        import gen_ref_pages
+
+        return [page for page in gen_ref_pages.reference_pages() if page.startswith(entries)]
     if isinstance(entries, str):
         return [] if "://" in entries else [entries]
     if isinstance(entries, dict):
@@ -149,24 +156,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _run_build(site: Path) -> SiteBuild:
-    """Build the site into ``site`` and capture what the build printed."""
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
+    """Build the site into ``site`` as scripts/site.sh does (the artifacts, then mkdocs); capture what it printed."""
+    commands = [
+        [sys.executable, str(REPO_ROOT / "scripts" / "build_artifacts.py")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+    ]
     # Material prints an advert for its successor on every build; it says nothing about this site.
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    try:
-        completed = subprocess.run(
-            command,
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=BUILD_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired as error:
-        output = error.stdout if isinstance(error.stdout, str) else (error.stdout or b"").decode()
-        return SiteBuild(site, output + f"\n[build timed out after {BUILD_TIMEOUT_SECONDS} s]", -1)
-    return SiteBuild(site, completed.stdout, completed.returncode)
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    output = ""
+    for command in commands:
+        try:
+            completed = subprocess.run(
+                command, cwd=REPO_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, timeout=BUILD_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired as error:
+            printed = error.stdout if isinstance(error.stdout, str) else (error.stdout or b"").decode()
+            return SiteBuild(site, output + printed + f"\n[build timed out after {BUILD_TIMEOUT_SECONDS} s]", -1)
+        output += completed.stdout
+        if completed.returncode != 0:
+            break
+    return SiteBuild(site, output, completed.returncode)
 
 
 @pytest.fixture(scope="session")

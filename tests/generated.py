@@ -1,22 +1,49 @@
-"""Reading what the site's build wrote into `docs/generated/`, for the tests that check pages against it."""
+"""What the site's build writes into `docs/generated/`, for the tests that check pages against it.
+
+Each reader first brings the example's output up to date with the build itself
+(`scripts/build_artifacts.py --only example:NAME`, cached: a no-op when nothing it depends on changed), so a
+test needs no earlier build, and it checks what the current code computes. The build holds a lock on the
+output folder, so pytest-xdist workers asking at once wait for each other.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-GENERATED = Path(__file__).resolve().parent.parent / "docs" / "generated"
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "docs" / "generated"
+
+
+@functools.cache
+def example_folder(example: str) -> Path:
+    """The example's output folder, built (or found up to date) once per test process; fails the test if the build fails."""
+    command = [sys.executable, str(ROOT / "scripts" / "build_artifacts.py"), "--only", f"example:{example}"]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if completed.returncode != 0:
+        pytest.fail(f"`{' '.join(command[1:])}` failed:\n{completed.stdout}{completed.stderr}", pytrace=False)
+    return GENERATED / example
+
+
+def example_file(example: str, name: str) -> Path:
+    """One file the example wrote, e.g. `example_file("gradients", "norms.json")`."""
+    return example_folder(example) / name
+
+
+def example_json(example: str, name: str):
+    """A JSON file the example wrote, read."""
+    return json.loads(example_file(example, name).read_text(encoding="utf-8"))
 
 
 def example_values(example: str) -> dict[str, str]:
-    """The values an example gave its page (`{{ example.key }}`); fails the test, saying how to make them."""
-    path = GENERATED / example / "values.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run `.venv/bin/python scripts/build_artifacts.py --only {example}`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The values an example gave its page (`{{ example.key }}`)."""
+    return example_json(example, "values.json")
 
 
 def number(text: str) -> float:

@@ -40,7 +40,6 @@ def load_script(path: Path, name: str) -> ModuleType:
 
 build = load_script(SCRIPTS / "build_artifacts.py", "seqdocs_test_build_artifacts")
 hooks_artifacts = load_script(SCRIPTS / "hooks_artifacts.py", "seqdocs_test_hooks_artifacts")
-hooks_links = load_script(SCRIPTS / "hooks_links.py", "seqdocs_test_hooks_links")
 hooks_math = load_script(SCRIPTS / "hooks_math.py", "seqdocs_test_hooks_math")
 hooks_notebooks = load_script(SCRIPTS / "hooks_notebooks.py", "seqdocs_test_hooks_notebooks")
 sys.path.insert(0, str(EXAMPLES))  # as for an example: `_artifacts` and `_render` are top-level modules
@@ -187,7 +186,32 @@ def test_cache_hit_runs_nothing_and_writes_nothing(project: Path) -> None:
     assert report.ran == []
     assert {unit.label for unit in report.cached} == {"example alpha", "example beta", "snippet hello"}
     assert snapshot(generated) == before, "a build with nothing to do changed files (mkdocs serve would loop)"
-    assert lines[-1].startswith("artifacts: all 3 units from cache")
+    assert lines[-1].startswith("artifacts: ran 0 in ") and lines[-1].endswith("3 up to date")
+
+
+def test_undoing_an_edit_takes_the_kept_result_instead_of_running(project: Path) -> None:
+    run_build(project)
+    generated = project / "docs" / "generated"
+    first = folder_bytes(generated / "beta")
+    two = project / "seqdocs" / "two.py"
+    original = two.read_text()
+    two.write_text("from .one import ONE\n\nTWO = ONE + 2\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example beta"} and (generated / "beta" / "note.md").read_text().strip() == "Two is 3."
+    two.write_text(original)
+    report, _ = run_build(project)
+    assert report.ran == [] and [unit.label for unit in report.restored] == ["example beta"]
+    assert folder_bytes(generated / "beta") == first
+
+
+def test_kept_results_are_bounded(project: Path) -> None:
+    hello = project / "scripts" / "snippets" / "hello.py"
+    for number in range(build.KEPT_RESULTS + 2):
+        hello.write_text(f"print({number})\n")
+        run_build(project, only=["snippet:hello"])
+    kept = [path for path in (project / "build" / "artifacts" / "snippet-hello").iterdir()]
+    assert len(kept) == build.KEPT_RESULTS
+    assert "print(5)" in (project / "docs" / "generated" / "snippets" / "hello.md").read_text()
 
 
 def test_changed_source_reruns_only_that_unit(project: Path) -> None:
@@ -220,6 +244,11 @@ def test_changed_harness_reruns_every_example(project: Path) -> None:
 def test_deleted_output_file_is_rebuilt(project: Path) -> None:
     run_build(project)
     (project / "docs" / "generated" / "alpha" / "curve.svg").unlink()
+    report, _ = run_build(project)
+    assert [unit.label for unit in report.restored] == ["example alpha"]  # copied back from its kept result
+    assert (project / "docs" / "generated" / "alpha" / "curve.svg").is_file()
+    (project / "docs" / "generated" / "alpha" / "curve.svg").unlink()
+    shutil.rmtree(project / "build")
     report, _ = run_build(project)
     assert ran_names(report) == {"example alpha"}
     assert (project / "docs" / "generated" / "alpha" / "curve.svg").is_file()
@@ -300,16 +329,18 @@ def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # pytest may run with SIGINT ignored
     )
     output = b""
-    while b"running snippet slow" not in output:  # the slow units have started
+    # Two at a time, in order: once alpha, beta and hello have run, two slow units are running.
+    while not all(f"ran {label}".encode() in output for label in ("example alpha", "example beta", "snippet hello")):
         line = started.stdout.readline()
         assert line, f"the build ended before its slow units ran:\n{output.decode()}"
         output += line
+    time.sleep(1)
     os.killpg(started.pid, signal.SIGINT)
     interrupted = time.monotonic()
     started.communicate(timeout=60)
     assert time.monotonic() - interrupted < 10, "the build went on running its units after Ctrl-C"
     assert started.returncode != 0
-    # Every process the build started has the project on its PYTHONPATH (warm ones and their forks included).
+    # Every process the build started has the project on its PYTHONPATH (the fork server and its forks included).
     survivors = []
     for process in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
@@ -329,6 +360,7 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project", notebook=True)
     write(root / "scripts" / "examples" / "clock.py", NONDETERMINISTIC_EXAMPLE)
     first, first_lines = run_build(root, tmp_path / "first")
+    shutil.rmtree(root / "build")  # no kept results: the second build runs every unit again
     second, _ = run_build(root, tmp_path / "second")
     assert "notebook tour" in ran_names(first) and "notebook tour" in ran_names(second)
     assert [unit.label for unit in first.nondeterministic] == ["example clock"]
@@ -418,45 +450,6 @@ def test_values_are_substituted_and_unknown_ones_fail(tmp_path: Path) -> None:
     assert "did you mean final_hidden" in str(unknown_key.value)
     with pytest.raises(hooks_artifacts.UnknownValue, match=r"gru\.md: .*no example 'grux'"):
         hooks_artifacts.substitute_values("{{ grux.final }}", "gru.md", tmp_path)
-
-
-def make_site(root: Path, pages: dict[str, str]) -> Path:
-    for name, body in pages.items():
-        write(root / name, f"<!doctype html><html><body>{body}</body></html>")
-    return root
-
-
-def test_link_checker_catches_broken_links_missing_anchors_and_outside_loads(tmp_path: Path) -> None:
-    site = make_site(
-        tmp_path / "site",
-        {
-            "index.html": (
-                '<a href="lstm/">ok</a> <a href="lstm/#gates">ok</a> <a href="#top" id="top">ok</a>'
-                '<a href="https://pytorch.org/docs/">another site is fine to link</a>'
-                '<a href="gru/">no such page</a> <a href="lstm/#nowhere">no such anchor</a>'
-                '<img src="figure.svg" alt="missing file">'
-                '<script src="https://cdn.example.org/mathjax.js"></script>'
-            ),
-            "lstm/index.html": '<h2 id="gates">Gates</h2><a href="../index.html#top">ok</a>',
-        },
-    )
-    problems = hooks_links.check_site(site)
-    assert sorted(problem.split(": ", 1)[1] for problem in problems) == [
-        "loads from another host",
-        "no id 'nowhere' in lstm/index.html",
-        "no such file figure.svg",
-        "no such file gru/index.html",
-    ]
-    assert all(problem.startswith("index.html:1 ") for problem in problems)
-
-
-def test_link_checker_passes_a_sound_site(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "site", {"index.html": '<a href="a/b.ipynb">nb</a>', "a/index.html": ""})
-    write(site / "a" / "b.ipynb", "{}")
-    write(site / "style.css", "body { background: url(images/x.png) }")
-    assert hooks_links.check_site(site) == []
-    write(site / "style.css", "@import 'https://fonts.example.org/x.css';")
-    assert hooks_links.check_site(site) == ["style.css: fetches https://fonts.example.org/x.css from another host"]
 
 
 def test_math_becomes_mathml_and_bad_math_fails() -> None:

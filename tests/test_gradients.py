@@ -14,7 +14,7 @@ import torch
 import seqdocs
 from seqdocs import AttentionWeights, GRUWeights, InputError, InputTypeError, LSTMWeights, RNNWeights
 
-from generated import example_values, number  # tests/generated.py
+from generated import example_json, example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATED = REPO_ROOT / "docs" / "generated" / "gradients"
@@ -431,7 +431,7 @@ def values() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def measured() -> dict:
-    return json.loads((GENERATED / "norms.json").read_text(encoding="utf-8"))
+    return example_json("gradients", "norms.json")
 
 
 def medians(measured: dict, run: str = "pytorch_init") -> dict[str, torch.Tensor]:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 # A stand-in origin for the site, so urljoin can tell links inside it from links elsewhere.
 SITE_ORIGIN = "http://site.invalid/"
 
@@ -278,27 +280,66 @@ def test_notebook_page_offers_its_executed_notebook(built_site: Path, site_nav: 
         )
 
 
-API_PAGES = ("api.md", "api-experiments.md")
-"""The API reference: the tutorials' names, then the experiments'."""
+def reference_pages(built_site: Path, site_nav: list[NavPage]) -> list[Page]:
+    """The API reference's pages (one per module, written at build time by scripts/gen_ref_pages.py)."""
+    pages = [page_at(built_site, page.output) for page in site_nav if page.source.startswith("reference/")]
+    assert len(pages) > 1, "the nav has no API reference pages under reference/"
+    return pages
 
 
 def test_api_reference_documents_every_public_name_once(built_site: Path, site_nav: list[NavPage]) -> None:
-    anchors = [page_at(built_site, nav_page_named(site_nav, source).output).anchors for source in API_PAGES]
-    missing = [name for name in seqdocs.__all__ if not any(f"seqdocs.{name}" in page for page in anchors)]
+    # An entry's id is the path readers import it from, `seqdocs.NAME`, which is how pages link to it.
+    found = {name: [page.relative for page in reference_pages(built_site, site_nav) if f"seqdocs.{name}" in page.anchors]
+             for name in seqdocs.__all__}
+    missing = [name for name, where in found.items() if not where]
     assert not missing, "the API reference has no entry (id seqdocs.NAME) for: " + ", ".join(missing)
-    twice = [name for name in seqdocs.__all__ if all(f"seqdocs.{name}" in page for page in anchors)]
-    assert not twice, "documented on both API pages: " + ", ".join(twice)
+    twice = {name: where for name, where in found.items() if len(where) > 1}
+    assert not twice, f"documented on more than one page: {twice}"
 
 
 @pytest.mark.parametrize(("source", "api_name"), sorted(TUTORIAL_API_LINKS.items()))
 def test_tutorial_links_into_api_reference(
     built_site: Path, site_nav: list[NavPage], source: str, api_name: str
 ) -> None:
-    api_output = built_site / nav_page_named(site_nav, "api.md").output
+    # Pages write `[lstm_trace][seqdocs.lstm_trace]`; the link must land on the entry, and the entry link back.
+    pages = {page.path: page for page in reference_pages(built_site, site_nav)}
     page = page_at(built_site, nav_page_named(site_nav, source).output)
-    wanted = f"seqdocs.{api_name}"
     for element in page.elements:
-        if element.tag == "a" and "href" in element.attributes:
-            if resolve(built_site, page, element.attributes["href"]) == (api_output, wanted):
-                return
-    pytest.fail(f"{page.relative} has no link to the API entry {wanted}", pytrace=False)
+        target = resolve(built_site, page, element.attributes.get("href", "")) if element.tag == "a" else None
+        if target and target[0] in pages and target[1] == f"seqdocs.{api_name}" and target[1] in pages[target[0]].anchors:
+            break
+    else:
+        pytest.fail(f"{page.relative} has no link to the API entry of {api_name}", pytrace=False)
+    backlinks = [resolve(built_site, pages[target[0]], e.attributes.get("href", "")) for e in pages[target[0]].elements
+                 if e.tag == "a"]
+    assert any(link and link[0] == page.path for link in backlinks), (
+        f"the API page {pages[target[0]].relative} has no backlink to {page.relative}")
+
+
+def included_figures() -> dict[str, list[str]]:
+    """Each figure a page includes (its `--8<--` of `generated/<example>/<figure>.md`), by page source."""
+    included = {}
+    for source in sorted((REPO_ROOT / "docs").glob("*.md")):
+        names = re.findall(r'--8<-- "(generated/[\w-]+/[\w-]+)\.md"', source.read_text(encoding="utf-8"))
+        included[source.name] = [name + ".svg" for name in names if (REPO_ROOT / "docs" / (name + ".svg")).is_file()]
+    return included
+
+
+def test_every_figure_and_notebook_is_on_the_built_site(built_site: Path, site_nav: list[NavPage]) -> None:
+    # A site generator that drops an included file, an image or a notebook page without a word is caught here.
+    missing = []
+    for page in site_nav:
+        if page.source.endswith(".md") and not page.source.startswith("reference/"):
+            built = page_at(built_site, page.output)
+            shown = {(resolve(built_site, built, e.attributes.get("src", "")) or (None,))[0]
+                     for e in built.elements if e.tag == "img"}
+            missing += [f"{page.source}: {figure}" for figure in included_figures().get(page.source, [])
+                        if built_site / figure not in shown or not (built_site / figure).is_file()]
+    assert sum(map(len, included_figures().values())) > 10, "the pages include almost no generated figure"
+    notebooks = sorted((REPO_ROOT / "docs" / "generated" / "notebooks").glob("*.ipynb"))
+    assert notebooks, "the build wrote no notebook"
+    for notebook in notebooks:
+        built = built_site / "generated" / "notebooks" / notebook.stem / "index.html"
+        if not built.is_file() or "jp-OutputArea" not in built.read_text(encoding="utf-8"):
+            missing.append(f"notebook page {notebook.stem} (with its outputs)")
+    assert not missing, "missing from the built site:\n" + "\n".join(missing)

@@ -14,7 +14,7 @@ import torch
 import seqdocs
 from seqdocs import InputError, InputTypeError
 
-from generated import example_values, number  # tests/generated.py
+from generated import example_json, example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENERATED = REPO_ROOT / "docs" / "generated" / "word_order"
@@ -273,7 +273,7 @@ def values() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def measurements() -> dict:
-    return json.loads((GENERATED / "measurements.json").read_text(encoding="utf-8"))
+    return example_json("word_order", "measurements.json")
 
 
 def test_the_page_uses_only_values_the_build_makes(values: dict[str, str]) -> None:
