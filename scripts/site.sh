@@ -10,7 +10,10 @@ cd "$root"
 export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 case "${1:-build}" in
     # The hook (scripts/hooks_artifacts.py) need not check again what the line before has just built.
-    build) .venv/bin/python scripts/build_artifacts.py && SEQDOCS_ARTIFACTS_BUILT=1 exec .venv/bin/mkdocs build --strict ;;
+    # Then a look over the built pages for what --strict lets through: a leaked {placeholder}, a figure without
+    # alt text, an API table split into rows (scripts/check_site.py).
+    build) .venv/bin/python scripts/build_artifacts.py && SEQDOCS_ARTIFACTS_BUILT=1 .venv/bin/mkdocs build --strict \
+        && exec .venv/bin/python scripts/check_site.py site ;;
     serve) .venv/bin/python scripts/build_artifacts.py && exec .venv/bin/mkdocs serve --strict ;;
     *) echo "usage: scripts/site.sh [build|serve]" >&2; exit 2 ;;
 esac

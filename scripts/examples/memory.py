@@ -4,7 +4,9 @@ All settings are fixed here, before any run. Every sentence that ranks models, o
 by the Wilson rule of `seqdocs.evidence` (through `seqdocs.compare_solved`) from the per-seed results.
 """
 
+import concurrent.futures
 import dataclasses
+import multiprocessing
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -86,15 +88,28 @@ def capital(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def train_one(column_and_gap: tuple[str, int]) -> seqdocs.MemoryRun:
+    """One column at one gap, all SEEDS stacked into one training run."""
+    column, gap = column_and_gap
+    torch.set_num_threads(1)  # as every unit of the build: the same arithmetic, so the same bits, in any process
+    return seqdocs.train_memory_model(
+        MODEL_OF[column], gap, SEEDS, POSITION_CONFIG if column.endswith("_position") else CONFIG
+    )
+
+
 def train_all() -> dict[tuple[str, int], seqdocs.MemoryRun]:
-    """Every column at every gap, each with all SEEDS stacked into one training run."""
-    return {
-        (column, gap): seqdocs.train_memory_model(
-            MODEL_OF[column], gap, SEEDS, POSITION_CONFIG if column.endswith("_position") else CONFIG
-        )
-        for column in COLUMNS
-        for gap in DISTRACTORS
-    }
+    """Every column at every gap.
+
+    This is the site's longest unit, so its runs are shared between two processes: while the build's other
+    worker has finished its units, this one alone would keep one core busy for a minute. Each run is seeded on
+    its own, so which process trains it changes no number.
+    """
+    jobs = [(column, gap) for column in COLUMNS for gap in DISTRACTORS]
+    # Longest first (the longest gaps), so the two processes end together.
+    order = sorted(jobs, key=lambda job: -job[1])
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        runs = dict(zip(order, pool.map(train_one, order)))
+    return {job: runs[job] for job in jobs}
 
 
 def content_runs(runs: dict) -> list[seqdocs.MemoryRun]:
