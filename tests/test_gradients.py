@@ -3,7 +3,6 @@ seeds stacked against seeds alone, bad input, and the page's claims against the 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -17,7 +16,6 @@ from seqdocs import AttentionWeights, GRUWeights, InputError, InputTypeError, LS
 from generated import example_json, example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GENERATED = REPO_ROOT / "docs" / "generated" / "gradients"
 PAGE = REPO_ROOT / "docs" / "gradients.md"
 
 TINY = seqdocs.GradientConfig(length=5, embedding_size=2, hidden_size=3, seeds=(0, 1))

@@ -3,7 +3,6 @@ per seed, models that learn a short gap, and bad settings that fail clearly."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from html.parser import HTMLParser
@@ -15,7 +14,7 @@ import torch
 import seqdocs
 from seqdocs.memory_task import INSPECTED
 
-from generated import example_values  # tests/generated.py
+from generated import example_json, example_values  # tests/generated.py
 
 # Small enough that every model trains in a blink; big enough that every weight matrix is non-trivial.
 TINY = seqdocs.MemoryConfig(
@@ -401,7 +400,6 @@ def test_the_page_picks_its_sentences_by_the_rule(monkeypatch):
 # --- The page: every sentence that states a result agrees with the numbers the build saved. -----------------
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GENERATED = REPO_ROOT / "docs" / "generated" / "memory"
 
 
 class _Text(HTMLParser):
@@ -446,7 +444,7 @@ def verdict_between(solved: dict, interval, column: str, gap: int, shortest: int
 
 @pytest.mark.slow
 def test_the_page_says_what_the_saved_results_say(built_site: Path) -> None:
-    results = json.loads((GENERATED / "results.json").read_text(encoding="utf-8"))
+    results = example_json("memory", "results.json")
     values = example_values("memory")
     page = _memory_page(built_site)
     assert "{{" not in page, "a value was left unreplaced"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import html
-import json
 import math
 import re
 import subprocess
@@ -23,7 +22,7 @@ import torch
 
 import seqdocs
 
-from generated import example_values, number  # tests/generated.py
+from generated import example_folder, example_json, example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = REPO_ROOT / "scripts" / "snippets"
@@ -246,7 +245,6 @@ def test_setup_snippet_prints_the_embeddings() -> None:
 
 # --- Claims in the pages' prose, each recomputed here another way ---------------------------------------------
 
-GENERATED = REPO_ROOT / "docs" / "generated"
 EXAMPLES = REPO_ROOT / "scripts" / "examples"
 
 
@@ -287,7 +285,7 @@ def test_setup_page_weight_scales_are_pytorchs_measured() -> None:
 
 def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
     """Each row of the RNN page's weight-scale table, recomputed with torch.nn.RNN: |sum| > 1 iff |h| > tanh(1)."""
-    measured = json.loads((GENERATED / "rnn" / "weight_scales.json").read_text(encoding="utf-8"))
+    measured = example_json("rnn", "weight_scales.json")
     assert len(measured["rows"]) == 4
     for row in measured["rows"]:
         config = seqdocs.GradientConfig(length=measured["length"], embedding_size=row["E"], hidden_size=row["H"],
@@ -317,7 +315,7 @@ def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
 
 def test_attention_page_scaling_table_as_torch_computes_it() -> None:
     """The table under "Why divide by sqrt(d_k)", recomputed with F.scaled_dot_product_attention."""
-    measured = json.loads((GENERATED / "attention" / "scaling.json").read_text(encoding="utf-8"))
+    measured = example_json("attention", "scaling.json")
     values = example_values("attention")
     for row in measured["rows"]:
         width = row["width"]
@@ -414,9 +412,7 @@ def notation_sources() -> dict[str, str]:
     sources = {f"docs/{page}.md": (REPO_ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
                for page in NOTATION_PAGES}
     for unit in NOTATION_UNITS:
-        folder = GENERATED / unit
-        if not folder.is_dir():
-            pytest.fail(f"{folder} is missing: run `.venv/bin/python scripts/build_artifacts.py --only {unit}`")
+        folder = example_folder(unit)  # built, or found up to date, before it is read
         for path in sorted(folder.glob("*.md")):
             sources[str(path.relative_to(REPO_ROOT))] = path.read_text(encoding="utf-8")
     return sources

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from pathlib import Path
@@ -17,7 +16,6 @@ from seqdocs import InputError, InputTypeError
 from generated import example_json, example_values, number  # tests/generated.py
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GENERATED = REPO_ROOT / "docs" / "generated" / "word_order"
 PAGE = REPO_ROOT / "docs" / "word-order.md"
 
 
