@@ -88,12 +88,14 @@ class BuildError(RuntimeError):
 
 @dataclass(frozen=True)
 class Unit:
-    """One example, snippet or notebook; `nondeterministic` if its source says `NONDETERMINISTIC = True`."""
+    """One example, snippet or notebook; `nondeterministic` if its source says `NONDETERMINISTIC = True`,
+    `long_running` if it says `LONG_RUNNING = True` (it starts first, so the rest fits in beside it)."""
 
     kind: str
     name: str
     source: Path
     nondeterministic: bool = False
+    long_running: bool = False
 
     @property
     def label(self) -> str:
@@ -167,10 +169,14 @@ def discover_units(project: Project) -> list[Unit]:
             if kind == "example" and source.stem in ("snippets", "notebooks"):
                 raise BuildError(f"example {source.stem!r}: that name is the output folder of all {source.stem}")
             tree = _parse(source)
-            flag = any(isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "NONDETERMINISTIC" for t in node.targets)
-                       and getattr(node.value, "value", None) is True for node in (tree.body if tree else []))
-            units.append(Unit(kind, source.stem, source, flag))
+            units.append(Unit(kind, source.stem, source, _declares(tree, "NONDETERMINISTIC"), _declares(tree, "LONG_RUNNING")))
     return units
+
+
+def _declares(tree: ast.Module | None, name: str) -> bool:
+    """Whether a module sets `NAME = True` at its top level."""
+    return any(isinstance(node, ast.Assign) and any(getattr(t, "id", "") == name for t in node.targets)
+               and getattr(node.value, "value", None) is True for node in (tree.body if tree else []))
 
 
 def select_units(units: list[Unit], only: Iterable[str] | None) -> list[Unit]:
@@ -624,7 +630,9 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
         result.cached = [unit for unit in selected if unit not in stale]
         result.restored = [u for u in stale if not force and (project.store(u) / keys[u]).is_dir()]
         to_run = [unit for unit in stale if unit not in result.restored]
-        ran, failures = _run_batch([u for u in to_run if not u.nondeterministic], project, keys, jobs, report)
+        # Longest first: the other worker runs the short units beside it instead of waiting for it at the end.
+        parallel = sorted((u for u in to_run if not u.nondeterministic), key=lambda unit: not unit.long_running)
+        ran, failures = _run_batch(parallel, project, keys, jobs, report)
         ran_alone, failed_alone = _run_batch([u for u in to_run if u.nondeterministic], project, keys, 1, report)
         result.ran, failures = ran + ran_alone, failures + failed_alone
         failed = {unit for unit in to_run if unit not in {u for u, _ in result.ran}}

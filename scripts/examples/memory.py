@@ -31,6 +31,9 @@ SEEDS = seqdocs.MEMORY_SEEDS
 # The budget (steps, batch, seeds, gaps, held-out size) is what the page can afford in a cold build of the site,
 # on one CPU core; all models get the same. Everything else is PyTorch's defaults or the usual
 # textbook choices, fixed before any run.
+LONG_RUNNING = True
+"""The site's longest unit: the build starts it first (scripts/build_artifacts.py)."""
+
 CONFIG = seqdocs.MemoryConfig(
     num_symbols=8,
     num_distractor_tokens=8,
