@@ -70,8 +70,10 @@ HARNESS = ("_artifacts.py", "_render.py")
 PACKAGE = "seqdocs"
 MARKER = ".seqdocs-generated"
 """Marks a folder as this build's output: only such a folder (or an empty or new one) is ever cleaned."""
-PRELOAD = ["torch", "numpy", "matplotlib.pyplot"]
-"""What the fork server imports once, before the first unit: what nearly every unit imports first."""
+PRELOAD = ["torch", "numpy", "matplotlib.pyplot", "torch._dynamo"]
+"""What the fork server imports once, before the first unit: what nearly every unit imports first. The last is
+what every torch optimizer imports on its first construction (2.5 s here), which the memory, learning and
+gradients units would each pay again, the memory example once in each of its training processes."""
 RUNTIME_PACKAGES = ("torch", "numpy", "matplotlib")
 NOTEBOOK_PACKAGES = ("nbclient", "nbformat", "jupytext", "ipykernel", "matplotlib-inline")
 ENVIRONMENT = {
