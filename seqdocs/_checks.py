@@ -11,6 +11,9 @@ from .errors import InputError, InputTypeError
 MAX_SIZE = 512
 """The largest embedding or hidden size accepted: bigger is never needed to watch a model read "a b c"."""
 
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+"""The dtypes a setup may compute in, by name."""
+
 
 def check_whole(name: str, value: object, low: int, high: int) -> int:
     """Return `value` if it is a whole number from `low` to `high`, else raise an error naming `name`."""
@@ -70,3 +73,26 @@ def check_tensor(owner: str, name: str, tensor: object, trailing_shape: tuple[in
             f"{owner}.{name} has shape {tuple(tensor.shape)}, but its last dimensions must be {wanted}: "
             f"give a tensor of that shape"
         )
+
+
+def check_heads(num_heads: object, width: int) -> int:
+    """Return `num_heads` if it is a whole number that divides the attention width, else raise naming the divisors."""
+    if isinstance(num_heads, bool) or not isinstance(num_heads, int):
+        raise InputTypeError(f"num_heads must be a whole number, got {num_heads!r}")
+    if num_heads < 1 or width % num_heads:
+        divisors = [str(count) for count in range(1, width + 1) if width % count == 0]
+        raise InputError(
+            f"num_heads must divide the attention width {width}, got {num_heads}: use one of {', '.join(divisors)}"
+        )
+    return num_heads
+
+
+def check_dtype(dtype: object) -> torch.dtype:
+    """Return `dtype` as a torch.dtype if it is float32 or float64 (by name or as a dtype), else raise."""
+    if isinstance(dtype, str):
+        if dtype not in DTYPES:
+            raise InputError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        return DTYPES[dtype]
+    if dtype not in DTYPES.values():
+        raise InputError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype  # type: ignore[return-value]

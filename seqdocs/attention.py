@@ -18,71 +18,14 @@ broadcast like `torch.matmul`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 
-from ._checks import check_tensor
-from .errors import InputError, InputTypeError
+from ._checks import check_heads
+from .errors import InputTypeError
+from .setups import Setup, make_setup
 from .trace import Step, Trace
-
-if TYPE_CHECKING:
-    from .setups import Setup
-
-
-@dataclass(frozen=True)
-class AttentionWeights:
-    """The projections of self-attention, in `x @ W` layout.
-
-    Attributes:
-        query: (E, D): turns each input into what it is looking for.
-        key: (E, D): turns each input into what it offers to be found by.
-        value: (E, D): turns each input into what it hands over when attended to.
-        output: (D, D) or `None`: mixes the heads' outputs; `None` (the seed notebook's case) means none.
-
-    Raises:
-        InputError: If the shapes do not fit together.
-
-    Examples:
-        >>> import torch
-        >>> AttentionWeights(torch.eye(2), torch.eye(2), torch.eye(2)).width
-        2
-    """
-
-    query: torch.Tensor
-    key: torch.Tensor
-    value: torch.Tensor
-    output: torch.Tensor | None = None
-
-    def __post_init__(self) -> None:
-        check_tensor("AttentionWeights", "query", self.query, (None, None))
-        embedding_size, width = self.query.shape[-2:]
-        check_tensor("AttentionWeights", "key", self.key, (embedding_size, width))
-        check_tensor("AttentionWeights", "value", self.value, (embedding_size, width))
-        if self.output is not None:
-            check_tensor("AttentionWeights", "output", self.output, (width, width))
-
-    @property
-    def embedding_size(self) -> int:
-        """E, the size of an input vector."""
-        return self.query.shape[-2]
-
-    @property
-    def width(self) -> int:
-        """D, the width of a query, key and value."""
-        return self.query.shape[-1]
-
-
-def _check_heads(num_heads: object, width: int) -> int:
-    if isinstance(num_heads, bool) or not isinstance(num_heads, int):
-        raise InputTypeError(f"num_heads must be a whole number, got {num_heads!r}")
-    if num_heads < 1 or width % num_heads:
-        divisors = [str(count) for count in range(1, width + 1) if width % count == 0]
-        raise InputError(
-            f"num_heads must divide the attention width {width}, got {num_heads}: use one of {', '.join(divisors)}"
-        )
-    return num_heads
+from .weights import AttentionWeights
 
 
 def causal_mask(length: int) -> torch.Tensor:
@@ -128,7 +71,7 @@ def self_attention(
         >>> result["attention_weights"].sum(dim=-1)  # every row is a distribution
         tensor([1., 1., 1.])
     """
-    num_heads = _check_heads(num_heads, weights.width)
+    num_heads = check_heads(num_heads, weights.width)
     queries = inputs @ weights.query  # (..., T, E) @ (E, D) -> (..., T, D)
     keys = inputs @ weights.key  # (..., T, E) @ (E, D) -> (..., T, D)
     values = inputs @ weights.value  # (..., T, E) @ (E, D) -> (..., T, D)
@@ -178,8 +121,6 @@ def attention_trace(setup: Setup | None = None, *, causal: bool = False, num_hea
         >>> trace.steps[0]["attention_weights"].shape  # row: the token attending; column: attended to
         torch.Size([3, 3])
     """
-    from .setups import make_setup
-
     setup = setup or make_setup()
     if not isinstance(causal, bool):
         raise InputTypeError(f"causal must be True or False, got {causal!r}")

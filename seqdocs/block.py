@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_choice, check_size, check_tensor
-from .attention import _check_heads, causal_mask
+from ._checks import check_choice, check_dtype, check_heads, check_size, check_tensor
+from .attention import causal_mask
 from .errors import InputError, InputTypeError
-from .position import sinusoidal_positional_encoding
+from .positional import sinusoidal_positional_encoding
 from .trace import Step, Trace
 
 if TYPE_CHECKING:
@@ -274,7 +274,6 @@ def make_block_weights(
         >>> make_block_weights().feedforward_in.shape
         torch.Size([4, 8])
     """
-    from .setups import _check_dtype
 
     width = check_size("embedding_size", embedding_size)
     hidden = 2 * width if feedforward_size is None else check_size("feedforward_size", feedforward_size)
@@ -282,7 +281,7 @@ def make_block_weights(
         raise InputTypeError(f"seed must be a whole number, got {seed!r} ({type(seed).__name__})")
     if not 0 <= seed < 2**63:
         raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}")
-    dtype = _check_dtype(dtype)
+    dtype = check_dtype(dtype)
     generator = torch.Generator().manual_seed(seed ^ _BLOCK_STREAM)
 
     def draw(rows: int, columns: int) -> torch.Tensor:
@@ -350,7 +349,7 @@ def _block_rows(
     The whole-sequence pass gives all T rows and no earlier keys; the cached pass gives one row and the cache.
     Everything but attention works on each row alone, which is why one row at a time is possible at all.
     """
-    num_heads = _check_heads(config.num_heads, weights.width)
+    num_heads = check_heads(config.num_heads, weights.width)
     head_width = weights.width // num_heads
     result: dict[str, torch.Tensor] = {"inputs": inputs}
 
@@ -457,7 +456,7 @@ def _resolve(setup: Setup | None, config: BlockConfig | None, weights: BlockWeig
     if weights.width != setup.embedding_size:
         raise InputError(f"the block's weights are {weights.width} wide but the embeddings have size "
                          f"{setup.embedding_size}: give weights made for embedding size {setup.embedding_size}")
-    _check_heads(config.num_heads, weights.width)
+    check_heads(config.num_heads, weights.width)
     return setup, config, weights
 
 

@@ -51,7 +51,7 @@ import seqdocs
 
 from ._checks import MAX_SIZE
 from .explain import EXTRA_MODELS, MODELS, explain
-from .trace import _tensor_to_data
+from .trace import tensor_to_data
 
 MODEL_CHOICES = (*MODELS, *EXTRA_MODELS, "all")
 """What `--model` accepts: one model, or `all` of the four that read the same setup (the default)."""
@@ -295,7 +295,7 @@ def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, caus
             "embedding_size": setup.embedding_size,
             "hidden_size": setup.rnn.hidden_size,
             "dtype": str(setup.embeddings.dtype).removeprefix("torch."),
-            "embeddings": _tensor_to_data(setup.embeddings),
+            "embeddings": tensor_to_data(setup.embeddings),
         },
         "traces": traces,
         "checks": checks,

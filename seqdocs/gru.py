@@ -21,59 +21,12 @@ three blocks of H in the order reset, update, candidate (r, z, n), as PyTorch st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import torch
 
-from ._checks import check_tensor
+from .recurrence import read_sequence, stack_steps
+from .setups import Setup, make_setup
 from .trace import Step, Trace
-
-if TYPE_CHECKING:
-    from .setups import Setup
-
-
-@dataclass(frozen=True)
-class GRUWeights:
-    """The weights of a GRU, in `x @ W` layout.
-
-    Attributes:
-        input_weight: (E, 3H): the input's contribution to the reset, update and candidate blocks.
-        hidden_weight: (H, 3H): the previous hidden state's contribution, same blocks.
-        input_bias: (3H,), added to the input's contribution.
-        hidden_bias: (3H,), added to the hidden state's contribution (so it is reset along with it).
-
-    Raises:
-        InputError: If the shapes do not fit together.
-
-    Examples:
-        >>> import torch
-        >>> GRUWeights(torch.zeros(2, 6), torch.zeros(2, 6), torch.zeros(6), torch.zeros(6)).hidden_size
-        2
-    """
-
-    input_weight: torch.Tensor
-    hidden_weight: torch.Tensor
-    input_bias: torch.Tensor
-    hidden_bias: torch.Tensor
-
-    def __post_init__(self) -> None:
-        check_tensor("GRUWeights", "hidden_weight", self.hidden_weight, (None, None))
-        hidden_size = self.hidden_weight.shape[-2]
-        check_tensor("GRUWeights", "hidden_weight", self.hidden_weight, (hidden_size, 3 * hidden_size))
-        check_tensor("GRUWeights", "input_weight", self.input_weight, (None, 3 * hidden_size))
-        check_tensor("GRUWeights", "input_bias", self.input_bias, (3 * hidden_size,))
-        check_tensor("GRUWeights", "hidden_bias", self.hidden_bias, (3 * hidden_size,))
-
-    @property
-    def embedding_size(self) -> int:
-        """E, the size of an input vector."""
-        return self.input_weight.shape[-2]
-
-    @property
-    def hidden_size(self) -> int:
-        """H, the size of the hidden state."""
-        return self.hidden_weight.shape[-2]
+from .weights import GRUWeights
 
 
 def gru_cell(token_vector: torch.Tensor, previous_hidden: torch.Tensor, weights: GRUWeights) -> dict[str, torch.Tensor]:
@@ -115,28 +68,26 @@ def gru_cell(token_vector: torch.Tensor, previous_hidden: torch.Tensor, weights:
     }
 
 
-def gru_forward(inputs: torch.Tensor, weights: GRUWeights) -> torch.Tensor:
+def gru_forward(
+    inputs: torch.Tensor, weights: GRUWeights, *, keep: tuple[str, ...] = ("hidden",)
+) -> dict[str, torch.Tensor]:
     """Run the GRU over a whole sequence, starting from a zero hidden state.
 
     Args:
         inputs: (..., T, E) the input vectors in order.
         weights: The GRU's weights.
+        keep: Which of [gru_cell][seqdocs.gru_cell]'s tensors to return, stacked over time.
 
     Returns:
-        (..., T, H) the hidden state after each token.
+        Each kept tensor as (..., T, H), e.g. `"hidden"`: the hidden state after each token.
 
     Examples:
         >>> import torch
         >>> weights = GRUWeights(torch.zeros(2, 3), torch.zeros(1, 3), torch.zeros(3), torch.zeros(3))
-        >>> gru_forward(torch.zeros(4, 2), weights).shape
+        >>> gru_forward(torch.zeros(4, 2), weights)["hidden"].shape
         torch.Size([4, 1])
     """
-    hidden = inputs.new_zeros(inputs.shape[:-2] + (weights.hidden_size,))  # (..., H)
-    states = []
-    for position in range(inputs.shape[-2]):
-        hidden = gru_cell(inputs[..., position, :], hidden, weights)["hidden"]  # (..., H)
-        states.append(hidden)
-    return torch.stack(states, dim=-2)  # (..., T, H)
+    return stack_steps(read_sequence(gru_cell, inputs, weights), keep)
 
 
 def gru_trace(setup: Setup | None = None) -> Trace:
@@ -154,20 +105,13 @@ def gru_trace(setup: Setup | None = None) -> Trace:
         >>> gru_trace().stacked("update_gate").shape
         torch.Size([3, 2])
     """
-    from .setups import make_setup
-
     setup = setup or make_setup()
     weights = setup.gru
-    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,)
-    steps = []
-    for index, (token, token_vector) in enumerate(zip(setup.tokens, setup.inputs)):
-        tensors = gru_cell(token_vector, hidden, weights)
-        steps.append(Step(index, token, tensors))
-        hidden = tensors["hidden"]
+    steps = read_sequence(gru_cell, setup.inputs, weights)  # (T, E) -> one (H,) state per token
     return Trace(
         model="gru",
         tokens=setup.tokens,
-        steps=tuple(steps),
+        steps=tuple(Step(index, token, tensors) for index, (token, tensors) in enumerate(zip(setup.tokens, steps))),
         weights={
             "input_weight": weights.input_weight,
             "hidden_weight": weights.hidden_weight,

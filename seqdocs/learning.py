@@ -46,7 +46,7 @@ from torch import nn
 from ._checks import check_choice, check_tensor
 from .errors import InputError, InputTypeError
 from .lstm import LSTMWeights, lstm_cell
-from .reference import TOLERANCE, Check, _relative_error
+from .reference import TOLERANCE, Check, relative_error
 from .rnn import RNNWeights, rnn_cell
 from .setups import Setup, make_setup
 from .trace import Step, Trace
@@ -720,7 +720,7 @@ def learning_differences(ours: LearningStep, theirs: dict[str, torch.Tensor]) ->
         else:
             actual = getattr(ours, kind)
         bound = scale * math.sqrt(entries) if name == "gradient_norm" else scale
-        differences[name] = _relative_error(actual, expected, bound)
+        differences[name] = relative_error(actual, expected, bound)
     return differences
 
 

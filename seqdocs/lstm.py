@@ -20,66 +20,12 @@ Shapes: E embedding size, H hidden size; leading dimensions broadcast like `torc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import torch
 
-from ._checks import check_tensor
+from .recurrence import read_sequence, stack_steps
+from .setups import Setup, make_setup
 from .trace import Step, Trace
-
-if TYPE_CHECKING:
-    from .setups import Setup
-
-GATE_ORDER = ("input_gate", "forget_gate", "cell_candidate", "output_gate")
-"""The order of the four blocks of an LSTM's weight columns, as PyTorch stores them (i, f, g, o)."""
-
-
-@dataclass(frozen=True)
-class LSTMWeights:
-    """The weights of an LSTM, in `x @ W` layout.
-
-    Attributes:
-        weight: (E + H, 4H). Its first E rows multiply the input, its last H rows the previous hidden state;
-            its columns are four blocks of H, one per gate, in `GATE_ORDER`: PyTorch's order of input gate,
-            forget gate, cell candidate, output gate.
-        bias: (4H,), added to the gate pre-activations.
-
-    Raises:
-        InputError: If the shapes do not fit together.
-
-    Examples:
-        >>> import torch
-        >>> weights = LSTMWeights(torch.zeros(2 + 3, 4 * 3), torch.zeros(12), embedding_size=2)
-        >>> weights.hidden_size
-        3
-    """
-
-    weight: torch.Tensor
-    bias: torch.Tensor
-    embedding_size: int
-
-    def __post_init__(self) -> None:
-        check_tensor("LSTMWeights", "weight", self.weight, (None, None))
-        columns = self.weight.shape[-1]
-        hidden_size = columns // 4
-        if columns % 4 or hidden_size == 0 or self.weight.shape[-2] != self.embedding_size + hidden_size:
-            raise _bad_shape(self.weight.shape, self.embedding_size)
-        check_tensor("LSTMWeights", "bias", self.bias, (columns,))
-
-    @property
-    def hidden_size(self) -> int:
-        """H, the size of the hidden state and of the cell state."""
-        return self.weight.shape[-1] // 4
-
-
-def _bad_shape(shape: torch.Size, embedding_size: int) -> Exception:
-    from .errors import InputError
-
-    return InputError(
-        f"LSTMWeights.weight has shape {tuple(shape)}, but for embedding size {embedding_size} it must be "
-        f"(E + H, 4H), e.g. ({embedding_size + 2}, 8) for hidden size 2: give a tensor of that shape"
-    )
+from .weights import LSTMWeights
 
 
 def lstm_cell(
@@ -139,10 +85,10 @@ def lstm_forward(inputs: torch.Tensor, weights: LSTMWeights, *, keep: tuple[str,
     Args:
         inputs: (..., T, E) the input vectors in order.
         weights: The LSTM's weights.
-        keep: Which step tensors to return, stacked over time.
+        keep: Which of [lstm_cell][seqdocs.lstm_cell]'s tensors to return, stacked over time.
 
     Returns:
-        Each kept tensor as (..., T, H).
+        Each kept tensor as (..., T, H), e.g. `"hidden"`: the hidden state after each token.
 
     Examples:
         >>> import torch
@@ -150,15 +96,7 @@ def lstm_forward(inputs: torch.Tensor, weights: LSTMWeights, *, keep: tuple[str,
         >>> lstm_forward(torch.zeros(5, 2), weights, keep=("hidden", "forget_gate"))["forget_gate"].shape
         torch.Size([5, 1])
     """
-    hidden = inputs.new_zeros(inputs.shape[:-2] + (weights.hidden_size,))  # (..., H)
-    cell = torch.zeros_like(hidden)  # (..., H)
-    kept: dict[str, list[torch.Tensor]] = {name: [] for name in keep}
-    for position in range(inputs.shape[-2]):
-        step = lstm_cell(inputs[..., position, :], hidden, cell, weights)
-        hidden, cell = step["hidden"], step["cell"]
-        for name in keep:
-            kept[name].append(step[name])
-    return {name: torch.stack(values, dim=-2) for name, values in kept.items()}  # each (..., T, H)
+    return stack_steps(read_sequence(lstm_cell, inputs, weights, state=("hidden", "cell")), keep)
 
 
 def lstm_trace(setup: Setup | None = None) -> Trace:
@@ -176,20 +114,12 @@ def lstm_trace(setup: Setup | None = None) -> Trace:
         >>> list(trace.steps[0].tensors)[5:9]
         ['input_gate', 'forget_gate', 'cell_candidate', 'output_gate']
     """
-    from .setups import make_setup
-
     setup = setup or make_setup()
     weights = setup.lstm
-    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,)
-    cell = torch.zeros_like(hidden)  # (H,)
-    steps = []
-    for index, (token, token_vector) in enumerate(zip(setup.tokens, setup.inputs)):
-        tensors = lstm_cell(token_vector, hidden, cell, weights)
-        steps.append(Step(index, token, tensors))
-        hidden, cell = tensors["hidden"], tensors["cell"]
+    steps = read_sequence(lstm_cell, setup.inputs, weights, state=("hidden", "cell"))  # (T, E) -> one step per token
     return Trace(
         model="lstm",
         tokens=setup.tokens,
-        steps=tuple(steps),
+        steps=tuple(Step(index, token, tensors) for index, (token, tensors) in enumerate(zip(setup.tokens, steps))),
         weights={"weight": weights.weight, "bias": weights.bias},
     )

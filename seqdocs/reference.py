@@ -34,9 +34,7 @@ from torch import nn
 from .attention import attention_trace
 from .block import BlockConfig, BlockWeights, block_trace
 from .errors import InputError
-from .gru import gru_trace
-from .lstm import lstm_trace
-from .rnn import rnn_trace
+from .models import MODELS, to_torch
 from .setups import Setup, make_setup
 from .trace import Trace
 
@@ -82,7 +80,7 @@ class Check:
         )
 
 
-def _relative_error(ours: torch.Tensor, theirs: torch.Tensor, scale: float = 0.0) -> float:
+def relative_error(ours: torch.Tensor, theirs: torch.Tensor, scale: float = 0.0) -> float:
     """The largest |ours - theirs| over max(1, largest |theirs|, scale); see the module docstring."""
     if ours.shape != theirs.shape:
         raise AssertionError(f"shapes differ: seqdocs {tuple(ours.shape)} vs torch {tuple(theirs.shape)}")
@@ -97,8 +95,30 @@ def _result(model: str, reference: str, setup: Setup | torch.Tensor, compared: s
         reference=reference,
         dtype=str(dtype).removeprefix("torch."),
         tolerance=TOLERANCE[dtype],
-        max_error=max(_relative_error(*pair) for pair in pairs),  # each pair: (ours, theirs[, scale])
+        max_error=max(relative_error(*pair) for pair in pairs),  # each pair: (ours, theirs[, scale])
         compared=compared,
+    )
+
+
+def _check_recurrent(name: str, setup: Setup | None) -> Check:
+    """Run the model's trace, and PyTorch's module on each step's previous state from that trace."""
+    setup = setup or make_setup()
+    model = MODELS[name]
+    module = to_torch(name, getattr(setup, name))  # e.g. nn.LSTM, weights transposed to (out, in)
+    trace = model.trace(setup)
+    theirs: dict[str, list[torch.Tensor]] = {state: [] for state in model.state}
+    with torch.no_grad():
+        for step in trace.steps:
+            previous = tuple(step[f"previous_{state}"][None] for state in model.state)  # (1, H) each
+            _, final = module(step["input"][None], previous if len(previous) > 1 else previous[0])  # (1, E) in
+            for state, tensor in zip(model.state, final if isinstance(final, tuple) else (final,)):
+                theirs[state].append(tensor[0])  # (1, H) -> (H,)
+    return _result(
+        name,
+        model.torch_name,
+        setup,
+        f"the {' and '.join(model.state)} state of every step",  # e.g. "the hidden and cell state of every step"
+        *((trace.stacked(state), torch.stack(theirs[state])) for state in model.state),
     )
 
 
@@ -115,21 +135,7 @@ def check_rnn(setup: Setup | None = None) -> Check:
         >>> check_rnn().passed
         True
     """
-    setup = setup or make_setup()
-    weights = setup.rnn
-    module = nn.RNN(weights.embedding_size, weights.hidden_size, nonlinearity="tanh", dtype=setup.embeddings.dtype)
-    with torch.no_grad():
-        module.weight_ih_l0.copy_(weights.input_to_hidden.T)  # (E, H) -> PyTorch's (H, E)
-        module.weight_hh_l0.copy_(weights.hidden_to_hidden.T)
-        module.bias_ih_l0.copy_(weights.bias)
-        module.bias_hh_l0.zero_()  # PyTorch has two biases; one is enough, so the other is zero
-    trace = rnn_trace(setup)
-    with torch.no_grad():
-        theirs = torch.stack(
-            [module(step["input"][None], step["previous_hidden"][None])[1][0] for step in trace.steps]
-        )  # each step: (1, E) and (1, H) -> (1, H)
-    ours = trace.stacked("hidden")
-    return _result("rnn", "torch.nn.RNN", setup, "the hidden state of every step", (ours, theirs))
+    return _check_recurrent("rnn", setup)
 
 
 def check_lstm(setup: Setup | None = None) -> Check:
@@ -145,31 +151,7 @@ def check_lstm(setup: Setup | None = None) -> Check:
         >>> check_lstm().passed
         True
     """
-    setup = setup or make_setup()
-    weights = setup.lstm
-    embedding_size = weights.embedding_size
-    module = nn.LSTM(embedding_size, weights.hidden_size, dtype=setup.embeddings.dtype)
-    with torch.no_grad():
-        module.weight_ih_l0.copy_(weights.weight[..., :embedding_size, :].T)  # input rows -> (4H, E)
-        module.weight_hh_l0.copy_(weights.weight[..., embedding_size:, :].T)  # hidden rows -> (4H, H)
-        module.bias_ih_l0.copy_(weights.bias)
-        module.bias_hh_l0.zero_()
-    trace = lstm_trace(setup)
-    with torch.no_grad():
-        hidden_states, cell_states = [], []
-        for step in trace.steps:
-            previous = (step["previous_hidden"][None], step["previous_cell"][None])  # (1, H) each
-            _, (hidden, cell) = module(step["input"][None], previous)  # (1, E) -> ((1, H), (1, H))
-            hidden_states.append(hidden[0])
-            cell_states.append(cell[0])
-    return _result(
-        "lstm",
-        "torch.nn.LSTM",
-        setup,
-        "the hidden and cell state of every step",
-        (trace.stacked("hidden"), torch.stack(hidden_states)),
-        (trace.stacked("cell"), torch.stack(cell_states)),
-    )
+    return _check_recurrent("lstm", setup)
 
 
 def check_gru(setup: Setup | None = None) -> Check:
@@ -185,21 +167,7 @@ def check_gru(setup: Setup | None = None) -> Check:
         >>> check_gru().passed
         True
     """
-    setup = setup or make_setup()
-    weights = setup.gru
-    module = nn.GRU(weights.embedding_size, weights.hidden_size, dtype=setup.embeddings.dtype)
-    with torch.no_grad():
-        module.weight_ih_l0.copy_(weights.input_weight.T)  # (E, 3H) -> (3H, E), blocks r, z, n as PyTorch's
-        module.weight_hh_l0.copy_(weights.hidden_weight.T)
-        module.bias_ih_l0.copy_(weights.input_bias)
-        module.bias_hh_l0.copy_(weights.hidden_bias)
-    trace = gru_trace(setup)
-    with torch.no_grad():
-        theirs = torch.stack(
-            [module(step["input"][None], step["previous_hidden"][None])[1][0] for step in trace.steps]
-        )  # each step: (1, E) and (1, H) -> (1, H)
-    ours = trace.stacked("hidden")
-    return _result("gru", "torch.nn.GRU", setup, "the hidden state of every step", (ours, theirs))
+    return _check_recurrent("gru", setup)
 
 
 def check_attention(setup: Setup | None = None, *, causal: bool = False, num_heads: int = 1) -> Check:

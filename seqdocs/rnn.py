@@ -13,56 +13,12 @@ or a stack of independently seeded models) broadcast like `torch.matmul`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import torch
 
-from ._checks import check_tensor
+from .recurrence import read_sequence, stack_steps
+from .setups import Setup, make_setup
 from .trace import Step, Trace
-
-if TYPE_CHECKING:
-    from .setups import Setup
-
-
-@dataclass(frozen=True)
-class RNNWeights:
-    """The weights of a tanh RNN, in `x @ W` layout.
-
-    Attributes:
-        input_to_hidden: (E, H): how the current input moves the hidden state.
-        hidden_to_hidden: (H, H): how the previous hidden state moves the new one.
-        bias: (H,): added before the tanh.
-
-    Raises:
-        InputError: If the shapes do not fit together.
-
-    Examples:
-        >>> import torch
-        >>> weights = RNNWeights(torch.ones(2, 3), torch.eye(3), torch.zeros(3))
-        >>> weights.embedding_size, weights.hidden_size
-        (2, 3)
-    """
-
-    input_to_hidden: torch.Tensor
-    hidden_to_hidden: torch.Tensor
-    bias: torch.Tensor
-
-    def __post_init__(self) -> None:
-        check_tensor("RNNWeights", "input_to_hidden", self.input_to_hidden, (None, None))
-        hidden_size = self.input_to_hidden.shape[-1]
-        check_tensor("RNNWeights", "hidden_to_hidden", self.hidden_to_hidden, (hidden_size, hidden_size))
-        check_tensor("RNNWeights", "bias", self.bias, (hidden_size,))
-
-    @property
-    def embedding_size(self) -> int:
-        """E, the size of an input vector."""
-        return self.input_to_hidden.shape[-2]
-
-    @property
-    def hidden_size(self) -> int:
-        """H, the size of the hidden state."""
-        return self.input_to_hidden.shape[-1]
+from .weights import RNNWeights
 
 
 def rnn_cell(token_vector: torch.Tensor, previous_hidden: torch.Tensor, weights: RNNWeights) -> dict[str, torch.Tensor]:
@@ -97,28 +53,26 @@ def rnn_cell(token_vector: torch.Tensor, previous_hidden: torch.Tensor, weights:
     }
 
 
-def rnn_forward(inputs: torch.Tensor, weights: RNNWeights) -> torch.Tensor:
+def rnn_forward(
+    inputs: torch.Tensor, weights: RNNWeights, *, keep: tuple[str, ...] = ("hidden",)
+) -> dict[str, torch.Tensor]:
     """Run the RNN over a whole sequence, starting from a zero hidden state.
 
     Args:
         inputs: (..., T, E) the input vectors in order.
         weights: The RNN's weights.
+        keep: Which of [rnn_cell][seqdocs.rnn_cell]'s tensors to return, stacked over time.
 
     Returns:
-        (..., T, H) the hidden state after each token.
+        Each kept tensor as (..., T, H), e.g. `"hidden"`: the hidden state after each token.
 
     Examples:
         >>> import torch
         >>> weights = RNNWeights(torch.eye(2), torch.eye(2), torch.zeros(2))
-        >>> rnn_forward(torch.zeros(5, 2), weights).shape
+        >>> rnn_forward(torch.zeros(5, 2), weights)["hidden"].shape
         torch.Size([5, 2])
     """
-    hidden = inputs.new_zeros(inputs.shape[:-2] + (weights.hidden_size,))  # (..., H)
-    states = []
-    for position in range(inputs.shape[-2]):
-        hidden = rnn_cell(inputs[..., position, :], hidden, weights)["hidden"]  # (..., H)
-        states.append(hidden)
-    return torch.stack(states, dim=-2)  # (..., T, H)
+    return stack_steps(read_sequence(rnn_cell, inputs, weights), keep)
 
 
 def rnn_trace(setup: Setup | None = None) -> Trace:
@@ -138,20 +92,13 @@ def rnn_trace(setup: Setup | None = None) -> Trace:
         >>> trace.final("hidden")
         tensor([-0.9068,  0.1196])
     """
-    from .setups import make_setup
-
     setup = setup or make_setup()
     weights = setup.rnn
-    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,), the blank memory before the first token
-    steps = []
-    for index, (token, token_vector) in enumerate(zip(setup.tokens, setup.inputs)):
-        tensors = rnn_cell(token_vector, hidden, weights)
-        steps.append(Step(index, token, tensors))
-        hidden = tensors["hidden"]
+    steps = read_sequence(rnn_cell, setup.inputs, weights)  # (T, E) -> one (H,) state per token
     return Trace(
         model="rnn",
         tokens=setup.tokens,
-        steps=tuple(steps),
+        steps=tuple(Step(index, token, tensors) for index, (token, tensors) in enumerate(zip(setup.tokens, steps))),
         weights={
             "input_to_hidden": weights.input_to_hidden,
             "hidden_to_hidden": weights.hidden_to_hidden,

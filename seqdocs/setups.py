@@ -12,22 +12,16 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_size, check_tensor
-from .attention import AttentionWeights
+from ._checks import check_dtype, check_size, check_tensor
 from .errors import InputError, InputTypeError
-from .gru import GRUWeights
-from .lstm import LSTMWeights
-from .rnn import RNNWeights
 from .vocabulary import Vocabulary, tokenize
+from .weights import AttentionWeights, GRUWeights, LSTMWeights, RNNWeights
 
 DEFAULT_SEQUENCE = "a b c"
 """The toy sequence the whole site follows."""
 
 DEFAULT_SEED = 42
 """The seed of the notebook this project grew out of."""
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
 
 @dataclass(frozen=True)
 class Setup:
@@ -148,25 +142,20 @@ def make_setup(
         raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}")
     embedding_size = check_size("embedding_size", embedding_size)
     hidden_size = check_size("hidden_size", hidden_size)
-    dtype = _check_dtype(dtype)
+    dtype = check_dtype(dtype)
 
     generator = torch.Generator().manual_seed(seed)
 
     def draw(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=generator).to(dtype)
 
-    def zeros(size: int) -> torch.Tensor:
-        return torch.zeros(size, dtype=dtype)
-
     E, H = embedding_size, hidden_size
     # The order of these draws is the seed notebook's; moving one line changes every number after it.
     embeddings = draw(len(vocabulary), E)
-    rnn = RNNWeights(input_to_hidden=draw(E, H), hidden_to_hidden=draw(H, H), bias=zeros(H))
-    lstm = LSTMWeights(weight=draw(E + H, 4 * H), bias=zeros(4 * H), embedding_size=E)
-    attention = AttentionWeights(query=draw(E, E), key=draw(E, E), value=draw(E, E))
-    gru = GRUWeights(
-        input_weight=draw(E, 3 * H), hidden_weight=draw(H, 3 * H), input_bias=zeros(3 * H), hidden_bias=zeros(3 * H)
-    )
+    rnn = RNNWeights.drawn(draw, E, H)
+    lstm = LSTMWeights.drawn(draw, E, H)
+    attention = AttentionWeights.drawn(draw, E)
+    gru = GRUWeights.drawn(draw, E, H)  # after all of the notebook's draws, so it changes none of them
     return Setup(
         tokens=tokens,
         vocabulary=vocabulary,
@@ -177,13 +166,3 @@ def make_setup(
         attention=attention,
         seed=seed,
     )
-
-
-def _check_dtype(dtype: object) -> torch.dtype:
-    if isinstance(dtype, str):
-        if dtype not in _DTYPES:
-            raise InputError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-        return _DTYPES[dtype]
-    if dtype not in _DTYPES.values():
-        raise InputError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    return dtype  # type: ignore[return-value]

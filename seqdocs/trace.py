@@ -102,12 +102,12 @@ class Trace:
             "model": self.model,
             "tokens": list(self.tokens),
             "options": dict(self.options),
-            "weights": {name: _tensor_to_data(tensor) for name, tensor in self.weights.items()},
+            "weights": {name: tensor_to_data(tensor) for name, tensor in self.weights.items()},
             "steps": [
                 {
                     "index": step.index,
                     "token": step.token,
-                    "tensors": {name: _tensor_to_data(tensor) for name, tensor in step.tensors.items()},
+                    "tensors": {name: tensor_to_data(tensor) for name, tensor in step.tensors.items()},
                 }
                 for step in self.steps
             ],
@@ -164,7 +164,8 @@ def _same_tensors(mine: dict[str, torch.Tensor], theirs: dict[str, torch.Tensor]
     )
 
 
-def _tensor_to_data(tensor: torch.Tensor) -> dict[str, Any]:
+def tensor_to_data(tensor: torch.Tensor) -> dict[str, Any]:
+    """One tensor as plain data, `{"dtype", "shape", "data"}`, that reads back bit for bit."""
     # A float32 value converts to a Python float (float64) exactly, and json writes the shortest text that
     # reads back to that same float64, so casting back to float32 on load restores every bit.
     dtype = str(tensor.dtype).removeprefix("torch.")

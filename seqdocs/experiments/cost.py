@@ -45,8 +45,8 @@ from torch._C._profiler import _ExtraFields_Allocation
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.profiler import ProfilerActivity
 
-from ._checks import check_choice, check_size
-from .errors import InputError, InputTypeError
+from .._checks import check_choice, check_size
+from ..errors import InputError, InputTypeError
 
 COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm", "fused_attention")
 """The models [measure_cost][seqdocs.measure_cost] knows: the package's four, PyTorch's fused `nn.LSTM` and its
@@ -503,11 +503,11 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
         >>> workload.inputs.shape, len(workload.parameters)
         (torch.Size([2, 6, 4]), 3)
     """
-    from .attention import self_attention
-    from .gru import gru_forward
-    from .lstm import lstm_forward
-    from .rnn import rnn_forward
-    from .setups import make_setup
+    from ..attention import self_attention
+    from ..gru import gru_forward
+    from ..lstm import lstm_forward
+    from ..rnn import rnn_forward
+    from ..setups import make_setup
 
     model = check_choice("model", model, COST_MODELS)
     length = _check_count("length", length, 1, MAX_LENGTH)

@@ -31,8 +31,8 @@ from statistics import NormalDist
 
 import torch
 
-from ._checks import check_whole
-from .errors import InputError, InputTypeError
+from .._checks import check_whole
+from ..errors import InputError, InputTypeError
 
 CONFIDENCE = 0.95
 """The confidence of every interval the rules use."""

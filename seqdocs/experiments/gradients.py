@@ -49,15 +49,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_seeds, check_size, check_whole
-from .attention import AttentionWeights, self_attention
-from .errors import InputError, InputTypeError
+from .._checks import check_choice, check_seeds, check_size, check_whole
+from ..attention import AttentionWeights, self_attention
+from ..errors import InputError, InputTypeError
 from .evidence import VERDICTS, Comparison, compare_medians
-from .gru import GRUWeights, gru_forward
-from .lstm import LSTMWeights, lstm_forward
-from .position import add_positions
-from .reference import TOLERANCE, Check
-from .rnn import RNNWeights, rnn_forward
+from ..gru import GRUWeights, gru_forward
+from ..lstm import LSTMWeights, lstm_forward
+from ..positional import add_positions
+from ..reference import TOLERANCE, Check
+from ..rnn import RNNWeights, rnn_forward
 
 GRADIENT_MODELS = ("rnn", "lstm", "gru", "attention")
 """The models whose gradient flow [input_jacobian][seqdocs.input_jacobian] measures, by name."""

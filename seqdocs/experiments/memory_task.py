@@ -38,13 +38,13 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from ._checks import check_choice, check_seeds, check_size, check_whole
-from .attention import AttentionWeights, self_attention
-from .errors import InputError, InputTypeError
-from .gru import GRUWeights, gru_cell
-from .lstm import LSTMWeights, lstm_cell
-from .position import sinusoidal_positional_encoding
-from .rnn import RNNWeights, rnn_cell
+from .._checks import check_choice, check_seeds, check_size, check_whole
+from ..attention import AttentionWeights, self_attention
+from ..errors import InputError, InputTypeError
+from ..gru import GRUWeights, gru_cell
+from ..lstm import LSTMWeights, lstm_cell
+from ..positional import sinusoidal_positional_encoding
+from ..rnn import RNNWeights, rnn_cell
 
 MEMORY_MODELS = ("rnn", "lstm", "gru", "attention")
 """The models [train_memory_model][seqdocs.train_memory_model] can train, by name."""

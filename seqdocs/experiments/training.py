@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .errors import InputError
+from ..errors import InputError
 from .evidence import Comparison, compare_rates
 from .memory_task import (
     MemoryConfig,
