@@ -23,7 +23,7 @@ $Q_j, K_j, V_j$ are columns $j d_k$ to $(j + 1) d_k - 1$ of $X W_Q + b_Q$, $X W_
 (or of the normalised rows, pre-norm). LayerNorm works on each row (token) alone: the mean and the variance
 are over that row's $d_{\text{model}}$ numbers, the variance divided by $d_{\text{model}}$, as `nn.LayerNorm`.
 
-[block_trace][seqdocs.block_trace] reads the whole sequence at once; [cached_block_trace][seqdocs.cached_block_trace]
+[block_trace][seqdocs.block_trace] reads the whole sequence at once; [cached_block_trace][seqdocs.block.cached_block_trace]
 reads it one token at a time, keeping the keys and values of the tokens already read (the KV cache), and with a
 causal mask the two give the same rows.
 
@@ -480,12 +480,12 @@ def block_trace(
     Args:
         setup: The sequence and embeddings; by default [make_setup][seqdocs.make_setup]`(embedding_size=4)`.
         config: Heads, pre- or post-norm, activation, causal mask; by default [BlockConfig][seqdocs.BlockConfig]().
-        weights: The block's weights; by default [make_block_weights][seqdocs.make_block_weights] with the
+        weights: The block's weights; by default [make_block_weights][seqdocs.block.make_block_weights] with the
             setup's seed, size and dtype.
 
     Returns:
         A trace with a single step (token `None`) whose tensors are `embeddings`, `positions`, then those of
-        [transformer_block][seqdocs.transformer_block]. Unlike the other traces, its `weights` are in PyTorch's
+        [transformer_block][seqdocs.block.transformer_block]. Unlike the other traces, its `weights` are in PyTorch's
         names and layout ([BlockWeights.state_dict][seqdocs.BlockWeights.state_dict]) and its `options` are
         `nn.TransformerEncoderLayer`'s arguments, so that `load_state_dict` takes them as they are.
 
@@ -523,7 +523,7 @@ def cached_block_trace(
 
     Returns:
         A trace with one step per token. Each step's tensors are those of
-        [transformer_block][seqdocs.transformer_block] for that one row (so `inputs` and `output` are (1, E)),
+        [transformer_block][seqdocs.block.transformer_block] for that one row (so `inputs` and `output` are (1, E)),
         with `keys` and `values` (heads, t + 1, d): the cache after this token, every earlier token's
         keys and values plus its own.
 
@@ -553,7 +553,7 @@ def cache_size(trace: Trace) -> list[int]:
     """How many numbers a cached block keeps after each token: the keys and values of every token read.
 
     Args:
-        trace: From [cached_block_trace][seqdocs.cached_block_trace].
+        trace: From [cached_block_trace][seqdocs.block.cached_block_trace].
 
     Returns:
         One count per step: 2 × (t + 1) × E after token t, for one layer.

@@ -116,13 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="which model to show (default: all)",
     )
     setup_options.add_argument(
-        "--seed", type=_whole_number("--seed", 0, 2**63 - 1), default=seqdocs.DEFAULT_SEED, metavar="N",
+        "--seed", type=_whole_number("--seed", 0, 2**63 - 1), default=seqdocs.setups.DEFAULT_SEED, metavar="N",
         help="seeds every random weight and embedding (default: %(default)s)",
     )
     setup_options.add_argument(
         "--embedding-size", type=_whole_number("--embedding-size", 1, MAX_SIZE), default=None, metavar="N",
         help=f"E, the numbers per token, also the attention width (1 to {MAX_SIZE}; default: 2, "
-        f"and {seqdocs.BLOCK_EMBEDDING_SIZE} for --model block)",
+        f"and {seqdocs.block.BLOCK_EMBEDDING_SIZE} for --model block)",
     )
     setup_options.add_argument(
         "--hidden-size", type=_whole_number("--hidden-size", 1, MAX_SIZE), default=2, metavar="N",
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setup_options.add_argument(
         "--heads", type=_whole_number("--heads", 1, MAX_SIZE), default=None, metavar="N",
-        help=f"attention: how many heads; must divide the embedding size (default: 1, and {seqdocs.BLOCK_HEADS} "
+        help=f"attention: how many heads; must divide the embedding size (default: 1, and {seqdocs.block.BLOCK_HEADS} "
         f"for --model block)",
     )
     setup_options.add_argument(
@@ -272,7 +272,7 @@ def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, caus
     for name in (name for name in (*MODELS, *EXTRA_MODELS) if name in models):
         if name == "block":
             config = seqdocs.BlockConfig(num_heads=num_heads, norm_first=norm_first, causal=causal)
-            weights = seqdocs.make_block_weights(setup.embedding_size, feedforward_size,
+            weights = seqdocs.block.make_block_weights(setup.embedding_size, feedforward_size,
                                                  seed=setup.seed, dtype=setup.embeddings.dtype)
             trace = seqdocs.block_trace(setup, config, weights)
             check = seqdocs.check_block(setup, config, weights)
@@ -334,7 +334,7 @@ def use_colour(choice: str, stream: TextIO, environ: dict[str, str] | os._Enviro
 
 def _make_setup(args: argparse.Namespace) -> seqdocs.Setup:
     # [] means no sequence was given; [""] is an empty one, which make_setup reports.
-    sequence = " ".join(args.sequence) if args.sequence else seqdocs.DEFAULT_SEQUENCE
+    sequence = " ".join(args.sequence) if args.sequence else seqdocs.setups.DEFAULT_SEQUENCE
     return seqdocs.make_setup(
         sequence,
         vocabulary=args.vocab,
@@ -349,10 +349,10 @@ def _block_defaults(args: argparse.Namespace, models: Sequence[str]) -> None:
     """Fill in the sizes the user left out: the block's own defaults (E = 4, 2 heads), else the site's."""
     block = "block" in models
     if args.embedding_size is None:
-        args.embedding_size = seqdocs.BLOCK_EMBEDDING_SIZE if block else 2
+        args.embedding_size = seqdocs.block.BLOCK_EMBEDDING_SIZE if block else 2
     heads_given = args.heads is not None
     if args.heads is None:
-        args.heads = seqdocs.BLOCK_HEADS if block else 1
+        args.heads = seqdocs.block.BLOCK_HEADS if block else 1
     args.heads_given = heads_given
     given = [option for option, used in (("--norm-first", args.norm_first),
                                          ("--feedforward-size", args.feedforward_size is not None)) if used]
@@ -416,7 +416,7 @@ def _summary(setup: seqdocs.Setup, document: dict[str, Any]) -> str:
         f"E = {setup.embedding_size}", f"H = {setup.rnn.hidden_size}", document["setup"]["dtype"],
     ]
     lines = textwrap.wrap(", ".join(facts), 80)
-    lines += textwrap.wrap("sequence: " + " ".join(seqdocs.show_token(t) for t in setup.tokens), 80,
+    lines += textwrap.wrap("sequence: " + " ".join(seqdocs.errors.show_token(t) for t in setup.tokens), 80,
                            subsequent_indent="  ")
     lines.append("")
     rows = []
@@ -457,7 +457,7 @@ def _choice(option: str, choices: Sequence[str]):
         close = difflib.get_close_matches(text.lower(), choices, n=1, cutoff=0.7)
         hint = f"; did you mean {option} {close[0]}?" if close else ""
         raise argparse.ArgumentTypeError(
-            f"must be {', '.join(choices[:-1])} or {choices[-1]}, got {seqdocs.show_token(text)}{hint}"
+            f"must be {', '.join(choices[:-1])} or {choices[-1]}, got {seqdocs.errors.show_token(text)}{hint}"
         )
 
     return convert
@@ -472,7 +472,7 @@ def _whole_number(option: str, low: int, high: int):
             value = int(text.strip())
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"must be a whole number {bounds}, got {seqdocs.show_token(text)}"
+                f"must be a whole number {bounds}, got {seqdocs.errors.show_token(text)}"
             ) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be a whole number {bounds}, got {value}")
@@ -506,7 +506,7 @@ def _rephrase(message: str, prog: str) -> str:
 def _reshow(python_repr: str) -> str:
     """Re-quote a value argparse printed with repr() the way seqdocs shows tokens."""
     try:
-        return seqdocs.show_token(str(ast.literal_eval(python_repr)))
+        return seqdocs.errors.show_token(str(ast.literal_eval(python_repr)))
     except (ValueError, SyntaxError):
         return python_repr
 
@@ -519,10 +519,10 @@ def _unexpected(extra: Sequence[str], command: str | None) -> str:
                                        "--help")]
         close = difflib.get_close_matches(word.split("=")[0], known, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
-        return f"unknown option {seqdocs.show_token(word)}: {hint}{where} --help lists the options"
+        return f"unknown option {seqdocs.errors.show_token(word)}: {hint}{where} --help lists the options"
     if command is None:
-        return f"unknown command {seqdocs.show_token(word)}: use seqdocs explain or seqdocs trace"
-    shown = " ".join(seqdocs.show_token(word) for word in extra)
+        return f"unknown command {seqdocs.errors.show_token(word)}: use seqdocs explain or seqdocs trace"
+    shown = " ".join(seqdocs.errors.show_token(word) for word in extra)
     return (
         f"unexpected {shown} after the options: give the whole sequence in one place, "
         f'e.g. {where} "a b c" --model lstm'

@@ -6,7 +6,7 @@ itself: every number comes from a trace ([rnn_trace][seqdocs.rnn_trace], [lstm_t
 way torch prints tensors. Each model ends with the result of its check against PyTorch.
 
 The text fits the given width (80 columns by default): matrices too wide for it are cut into groups of columns,
-and long vectors wrap under themselves. Tokens are printed with [show_token][seqdocs.show_token], so a token
+and long vectors wrap under themselves. Tokens are printed with [show_token][seqdocs.errors.show_token], so a token
 holding a control character or a terminal escape shows as its escaped text and never reaches the terminal raw.
 
 Examples:

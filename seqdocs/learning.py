@@ -469,14 +469,14 @@ def rnn_learning_step(
 
     Args:
         setup: The sequence and weights; by default [make_setup][seqdocs.make_setup]'s.
-        readout: The readout; by default [make_readout][seqdocs.make_readout]'s for this setup.
+        readout: The readout; by default [make_readout][seqdocs.learning.make_readout]'s for this setup.
         learning_rate: The step size.
         max_norm: Clip the gradient of all weights to this joint norm; `None` not to clip.
 
     Returns:
         Every tensor of the step. Each step's tensors are `rnn_cell`'s, then the readout's (`logits`,
         `probabilities`, `target`, `token_loss`, `logit_gradient`), then the backward pass's (see
-        [rnn_backward][seqdocs.rnn_backward]).
+        [rnn_backward][seqdocs.learning.rnn_backward]).
 
     Raises:
         InputError: If the sequence has fewer than two tokens, the readout does not fit, or an option is
@@ -505,13 +505,13 @@ def lstm_learning_step(
 
     Args:
         setup: The sequence and weights; by default [make_setup][seqdocs.make_setup]'s.
-        readout: The readout; by default [make_readout][seqdocs.make_readout]'s for this setup.
+        readout: The readout; by default [make_readout][seqdocs.learning.make_readout]'s for this setup.
         learning_rate: The step size.
         max_norm: Clip the gradient of all weights to this joint norm; `None` not to clip.
 
     Returns:
         Every tensor of the step. Each step's tensors are `lstm_cell`'s, then the readout's, then the
-        backward pass's (see [lstm_backward][seqdocs.lstm_backward]).
+        backward pass's (see [lstm_backward][seqdocs.learning.lstm_backward]).
 
     Raises:
         InputError: If the sequence has fewer than two tokens, the readout does not fit, or an option is
@@ -544,7 +544,7 @@ def autograd_learning_step(
     Args:
         setup: The sequence and weights; by default [make_setup][seqdocs.make_setup]'s.
         model: `"rnn"` (`torch.nn.RNNCell`) or `"lstm"` (`torch.nn.LSTMCell`).
-        readout: The readout; by default [make_readout][seqdocs.make_readout]'s.
+        readout: The readout; by default [make_readout][seqdocs.learning.make_readout]'s.
         learning_rate: The step size.
         max_norm: The joint norm to clip to, or `None`.
 
@@ -681,7 +681,7 @@ def learning_step(
     learning_rate: float = LEARNING_RATE,
     max_norm: float | None = MAX_NORM,
 ) -> LearningStep:
-    """[rnn_learning_step][seqdocs.rnn_learning_step] or [lstm_learning_step][seqdocs.lstm_learning_step] by name.
+    """[rnn_learning_step][seqdocs.learning.rnn_learning_step] or [lstm_learning_step][seqdocs.learning.lstm_learning_step] by name.
 
     Examples:
         >>> learning_step(model="lstm").trace.model
@@ -703,7 +703,7 @@ def learning_differences(ours: LearningStep, theirs: dict[str, torch.Tensor]) ->
 
     Args:
         ours: The step computed by hand, [learning_step][seqdocs.learning_step]'s result.
-        theirs: The same step from [autograd_learning_step][seqdocs.autograd_learning_step].
+        theirs: The same step from [autograd_learning_step][seqdocs.learning.autograd_learning_step].
 
     Returns:
         Each name autograd gives, with its scaled largest difference.
@@ -732,7 +732,7 @@ def check_learning_step(
     learning_rate: float = LEARNING_RATE,
     max_norm: float | None = MAX_NORM,
 ) -> Check:
-    """Compare the hand-made learning step with [autograd_learning_step][seqdocs.autograd_learning_step].
+    """Compare the hand-made learning step with [autograd_learning_step][seqdocs.learning.autograd_learning_step].
 
     Compared: the loss; every step's gradient of the hidden state (and of the cell, for the LSTM), of the
     logits, of the pre-activations, and its share of each weight's gradient; the summed gradients; their joint
@@ -742,7 +742,7 @@ def check_learning_step(
     Args:
         setup: The sequence and weights; by default [make_setup][seqdocs.make_setup]'s.
         model: `"rnn"` or `"lstm"`.
-        readout: The readout; by default [make_readout][seqdocs.make_readout]'s.
+        readout: The readout; by default [make_readout][seqdocs.learning.make_readout]'s.
         learning_rate: The step size.
         max_norm: The joint norm to clip to, or `None`.
 

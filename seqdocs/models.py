@@ -99,7 +99,7 @@ def to_torch(name: str, weights: object, *, cell: bool = False, **options: objec
         name: `"rnn"`, `"lstm"` or `"gru"`.
         weights: The model's weights, one model's (no stack of seeds).
         cell: The one-step module (`nn.RNNCell`, ...) instead of the sequence one (`nn.RNN`, ...).
-        **options: Passed on to the module, e.g. `batch_first=True`.
+        options: Passed on to the module, e.g. `batch_first=True`.
 
     Returns:
         The module, with each weight copied in PyTorch's (out, in) layout (the weights' `torch_tensors`).

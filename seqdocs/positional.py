@@ -13,7 +13,7 @@ $$
 Each pair of columns $(2i, 2i + 1)$ is a point turning around the unit circle as $p$ grows, the first pair by
 one radian per position, each later pair more slowly, the last one nearly 10000 times more slowly. So moving
 $\Delta$ positions on turns every pair by its own angle, the same at every position: $\mathrm{PE}_{p+\Delta} =
-\mathrm{PE}_p R(\Delta)$ for one rotation $R(\Delta)$ ([position_rotation][seqdocs.position_rotation]).
+\mathrm{PE}_p R(\Delta)$ for one rotation $R(\Delta)$ ([position_rotation][seqdocs.positional.position_rotation]).
 
 Shapes: T sequence length, E embedding size (= $d_{\text{model}}$, the width the encoding is added to).
 """

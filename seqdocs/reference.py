@@ -298,7 +298,7 @@ def check_block(
 ) -> Check:
     """Compare [block_trace][seqdocs.block_trace] with `torch.nn.TransformerEncoderLayer` on the same weights.
 
-    The layer is built from the trace ([block_layer][seqdocs.block_layer]) and run on the trace's inputs, with
+    The layer is built from the trace ([block_layer][seqdocs.reference.block_layer]) and run on the trace's inputs, with
     PyTorch's causal mask if the trace is causal. Compared: the block's output, and every head's attention
     weights (from the layer's own `self_attn`, given the rows the block's attention read).
 

@@ -127,7 +127,7 @@ def test_reading_one_token_at_a_time_equals_the_causal_block(norm_first, length,
                                seed=seed, embedding_size=4, dtype=dtype)
     config = seqdocs.BlockConfig(norm_first=norm_first, causal=True)
     whole = seqdocs.block_trace(setup, config).steps[0]["output"]  # (T, E)
-    cached = seqdocs.cached_block_trace(setup, config)
+    cached = seqdocs.block.cached_block_trace(setup, config)
     one_at_a_time = torch.cat([step["output"] for step in cached.steps])  # T steps of (1, E) -> (T, E)
     assert relative_error(one_at_a_time, whole) <= TOLERANCE[setup.embeddings.dtype]
     # Without the mask the last token still sees everything, but earlier tokens saw later ones: rows differ.
@@ -138,13 +138,13 @@ def test_reading_one_token_at_a_time_equals_the_causal_block(norm_first, length,
         assert step["keys"].shape == (2, step.index + 1, 2)
         torch.testing.assert_close(step["keys"][:, :-1], cached.steps[step.index - 1]["keys"] if step.index else
                                    step["keys"][:, :0])
-    assert seqdocs.cache_size(cached) == [2 * 4 * (index + 1) for index in range(length)]
+    assert seqdocs.block.cache_size(cached) == [2 * 4 * (index + 1) for index in range(length)]
 
 
 def test_whole_sequence_differs_from_one_at_a_time_without_the_mask():
     setup = seqdocs.make_setup(embedding_size=4)
     plain = seqdocs.block_trace(setup).steps[0]["output"]
-    cached = torch.cat([step["output"] for step in seqdocs.cached_block_trace(setup).steps])
+    cached = torch.cat([step["output"] for step in seqdocs.block.cached_block_trace(setup).steps])
     assert (plain[0] - cached[0]).abs().max() > 1e-3  # token a saw b and c in the unmasked block
 
 
@@ -154,7 +154,7 @@ def test_default_block_leaves_every_other_number_unchanged():
     after = seqdocs.make_setup(embedding_size=4)
     assert torch.equal(before.embeddings, after.embeddings)
     # The block's generator is its own: its first matrix is not the embeddings' draws.
-    weights = seqdocs.make_block_weights(4, seed=42)
+    weights = seqdocs.block.make_block_weights(4, seed=42)
     assert not torch.allclose(weights.query.flatten()[:12] * 2, before.embeddings.flatten())
 
 
@@ -165,10 +165,10 @@ def test_default_block_leaves_every_other_number_unchanged():
          "num_heads must divide"),
         (lambda: seqdocs.BlockConfig(activation="tanh"), "unknown activation"),
         (lambda: seqdocs.BlockConfig(causal="yes"), "causal must be True or False"),
-        (lambda: seqdocs.block_trace(seqdocs.make_setup(embedding_size=2), weights=seqdocs.make_block_weights(4)),
+        (lambda: seqdocs.block_trace(seqdocs.make_setup(embedding_size=2), weights=seqdocs.block.make_block_weights(4)),
          "4 wide but the embeddings have size 2"),
         (lambda: seqdocs.BlockWeights.from_state_dict({}), "lacks self_attn.in_proj_weight"),
-        (lambda: seqdocs.make_block_weights(0), "embedding_size must be between 1 and 512"),
+        (lambda: seqdocs.block.make_block_weights(0), "embedding_size must be between 1 and 512"),
     ],
 )
 def test_bad_block_input_gets_a_clear_error(call, message):
@@ -208,7 +208,7 @@ def test_block_snippet_prints_the_package_values():
              "norm1_output", "feedforward_hidden", "output")
     expected = [text for name in names for text in four_decimals(step[name])]
     expected += four_decimals(step["output"])  # PyTorch's layer, loaded with the trace's weights
-    for cached_step in seqdocs.cached_block_trace(setup).steps:
+    for cached_step in seqdocs.block.cached_block_trace(setup).steps:
         expected += four_decimals(cached_step["output"])
     assert printed == expected
     kept = [int(count) for count in re.findall(r"keeps (\d+) numbers", completed.stdout)]

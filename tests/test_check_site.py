@@ -102,7 +102,7 @@ def test_a_returns_table_split_into_rows_is_found() -> None:
     assert problems_of(api_section("Parameters:", [("int", "T."), ("int", "H.")])) == []
 
 
-@pytest.mark.parametrize("type_", ["(..., T)", "...", "[add_positions][seqdocs.add_positions]"])
+@pytest.mark.parametrize("type_", ["(..., T)", "...", "[add_positions][seqdocs.positional.add_positions]"])
 def test_a_shape_or_a_wrapped_line_in_the_type_column_is_found(type_: str) -> None:
     problems = problems_of(api_section("Returns:", [(type_, "entry d is the norm")]))
     assert len(problems) == 1 and f'has the type "{type_}"' in problems[0], problems

@@ -137,7 +137,7 @@ def test_trace_json_round_trips_any_sequence(tokens, seed, hidden_size):
         assert trace == tracer(setup), name
     # The hidden states also match the plain forward passes, which run without any tracing.
     rnn = Trace.from_dict(document["traces"]["rnn"])
-    assert torch.equal(rnn.stacked("hidden"), seqdocs.rnn_forward(setup.inputs, setup.rnn))
+    assert torch.equal(rnn.stacked("hidden"), seqdocs.rnn_forward(setup.inputs, setup.rnn)["hidden"])
     lstm = Trace.from_dict(document["traces"]["lstm"])
     assert torch.equal(lstm.stacked("hidden"), seqdocs.lstm_forward(setup.inputs, setup.lstm)["hidden"])
 
@@ -218,7 +218,7 @@ def test_bad_input_in_a_real_process(argv, words):
 def test_an_unknown_token_is_named_escaped(token):
     status, _, err = run("explain", f"a {token}", "--vocab", "a b")
     assert status == 2
-    assert f"unknown token {seqdocs.show_token(token)}" in err
+    assert f"unknown token {seqdocs.errors.show_token(token)}" in err
     assert not any(character in err for character in "\x1b\x07\u202e\x9b\x00")
 
 
@@ -318,7 +318,7 @@ def test_explain_never_prints_a_token_raw(token):
         assert status == 0
         ours_removed = OUR_COLOUR_CODE.sub("", out)
         assert not any(character in ours_removed for character in "\x1b\x07\u202e\x9b")
-        assert seqdocs.show_token(token) in out
+        assert seqdocs.errors.show_token(token) in out
 
 
 def test_explain_attention_with_heads_and_mask():

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import seqdocs
-from seqdocs.cost import make_workload
+import seqdocs.experiments
+from seqdocs.experiments.cost import make_workload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "examples"))
 import cost as cost_page  # noqa: E402  (scripts/examples/cost.py: the page's rules, as the build runs them)
@@ -19,7 +20,7 @@ FLOAT32_BYTES = 4
 
 def saved_bytes(model: str, length: int, *, batch: int = 1, width: int = 2) -> int:
     workload = make_workload(model, length, batch=batch, width=width)
-    return seqdocs.saved_memory(workload.forward, not_counted=workload.leaves).total_bytes
+    return seqdocs.experiments.saved_memory(workload.forward, not_counted=workload.leaves).total_bytes
 
 
 def test_one_rnn_step_saves_its_start_state_and_its_new_hidden_state():
@@ -45,7 +46,7 @@ def test_attention_saves_queries_keys_values_and_the_weights():
     batch, length, width = 2, 7, 4
     expected = (3 * batch * length * width + batch * length * length) * FLOAT32_BYTES
     workload = make_workload("attention", length, batch=batch, width=width)
-    saved = seqdocs.saved_memory(workload.forward, not_counted=workload.leaves)
+    saved = seqdocs.experiments.saved_memory(workload.forward, not_counted=workload.leaves)
     assert saved.total_bytes == expected
     assert saved.largest_bytes == batch * length * length * FLOAT32_BYTES
 
@@ -53,7 +54,7 @@ def test_attention_saves_queries_keys_values_and_the_weights():
 def test_a_storage_saved_twice_counts_once():
     weight = torch.ones(3, requires_grad=True)
     doubled = weight * 2  # (3,), saved below by both products
-    assert seqdocs.saved_memory(lambda: doubled * doubled * weight, not_counted=[weight]).storages == 2
+    assert seqdocs.experiments.saved_memory(lambda: doubled * doubled * weight, not_counted=[weight]).storages == 2
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
@@ -83,7 +84,7 @@ def test_peak_of_a_tensor_freed_before_the_next_is_made_is_the_larger_one():
         del first
         return torch.ones(2000)  # 8,000 bytes, made after the first is freed
 
-    peak = seqdocs.peak_memory(make_and_drop)
+    peak = seqdocs.experiments.peak_memory(make_and_drop)
     # By hand: 4,000 bytes held, then none, then 8,000: never both at once. The result is dropped by
     # peak_memory before the profiler stops, so nothing is left.
     assert 8000 <= peak.peak_bytes < 8000 + ALIGNMENT
@@ -98,17 +99,17 @@ def test_peak_of_two_tensors_held_together_is_their_sum():
         kept.append(torch.ones(1000))  # 4,000 bytes, still held when the next is made
         kept.append(torch.ones(2000))  # 8,000 bytes
 
-    peak = seqdocs.peak_memory(make_both)
+    peak = seqdocs.experiments.peak_memory(make_both)
     assert 12000 <= peak.peak_bytes < 12000 + 2 * ALIGNMENT
     assert peak.retained_bytes == peak.peak_bytes  # both are still held by `kept` when the call returns
 
 
 def test_memory_from_before_the_call_neither_counts_nor_lowers_the_peak():
     kept = [torch.zeros(5000)]  # 20,000 bytes allocated outside any measurement
-    assert seqdocs.peak_memory(lambda: kept.append(torch.ones(1000))).peak_bytes >= 4000
+    assert seqdocs.experiments.peak_memory(lambda: kept.append(torch.ones(1000))).peak_bytes >= 4000
     # Freeing both earlier tensors (one of them allocated while the profiler watched the last call) must not
     # be subtracted: the call's own 2,000 floats are 8,000 bytes at their peak.
-    peak = seqdocs.peak_memory(lambda: (kept.clear(), torch.ones(2000)))
+    peak = seqdocs.experiments.peak_memory(lambda: (kept.clear(), torch.ones(2000)))
     assert 8000 <= peak.peak_bytes < 8000 + ALIGNMENT
 
 
@@ -118,7 +119,7 @@ def test_rnn_forward_holds_every_hidden_state_twice_at_its_peak():
     # (the list so far and a few (B, H) temporaries), and nothing else grows with T.
     batch, length, hidden = 3, 12, 5
     workload = make_workload("rnn", length, batch=batch, width=hidden)
-    assert seqdocs.peak_memory(workload.run_forward).peak_bytes == 2 * length * batch * hidden * FLOAT32_BYTES
+    assert seqdocs.experiments.peak_memory(workload.run_forward).peak_bytes == 2 * length * batch * hidden * FLOAT32_BYTES
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "torch_lstm"])
@@ -126,7 +127,7 @@ def test_recurrent_peaks_grow_linearly_and_attention_quadratically(model):
     # Width 2, so that the tensors that grow with T are what decide the peak even at these short lengths.
     def peaks(name: str, call: str) -> list[int]:
         workloads = [make_workload(name, length, batch=1, width=2) for length in (5, 6, 7, 8)]
-        return [seqdocs.peak_memory(getattr(workload, call)).peak_bytes for workload in workloads]
+        return [seqdocs.experiments.peak_memory(getattr(workload, call)).peak_bytes for workload in workloads]
 
     for call in ("run_forward", "run_forward_backward"):
         first, second, third, fourth = peaks(model, call)
@@ -138,12 +139,12 @@ def test_recurrent_peaks_grow_linearly_and_attention_quadratically(model):
 def test_peak_memory_is_the_same_on_every_run():
     workload = make_workload("lstm", 9, batch=2, width=3)
     for call in (workload.run_forward, workload.run_forward_backward):
-        assert seqdocs.peak_memory(call) == seqdocs.peak_memory(call)
+        assert seqdocs.experiments.peak_memory(call) == seqdocs.experiments.peak_memory(call)
 
 
 def test_recurrent_chains_grow_with_length_and_attention_does_not():
     def steps(model: str, length: int) -> int:
-        return seqdocs.dependent_steps(make_workload(model, length, width=2).forward())
+        return seqdocs.experiments.dependent_steps(make_workload(model, length, width=2).forward())
 
     for model in ("rnn", "lstm", "gru"):
         assert steps(model, 9) - steps(model, 8) == steps(model, 8) - steps(model, 7) > 0
@@ -152,12 +153,12 @@ def test_recurrent_chains_grow_with_length_and_attention_does_not():
 
 def test_dependent_steps_counts_a_chain_by_hand():
     leaf = torch.ones(2, requires_grad=True)
-    assert seqdocs.dependent_steps(leaf) == 0
-    assert seqdocs.dependent_steps(((leaf + 1) * 2 + leaf).exp()) == 4  # add, multiply, add, exp
+    assert seqdocs.experiments.dependent_steps(leaf) == 0
+    assert seqdocs.experiments.dependent_steps(((leaf + 1) * 2 + leaf).exp()) == 4  # add, multiply, add, exp
 
 
 def test_timing_median_lies_between_fastest_and_slowest():
-    timing = seqdocs.time_call(lambda: torch.randn(50, 50) @ torch.randn(50, 50), repeats=6, warmup=0)
+    timing = seqdocs.experiments.time_call(lambda: torch.randn(50, 50) @ torch.randn(50, 50), repeats=6, warmup=0)
     assert timing.repeats == 6
     assert 0 < timing.fastest <= timing.median <= timing.slowest
 
@@ -167,31 +168,31 @@ def test_timing_reports_the_median_fastest_and_slowest_of_the_timed_calls(monkey
     durations = [3.0, 1.0, 2.0, 10.0, 4.0]
     starts = [10.0 * index for index in range(len(durations))]
     readings = iter([reading for start, duration in zip(starts, durations) for reading in (start, start + duration)])
-    monkeypatch.setattr(seqdocs.cost.time, "perf_counter", lambda: next(readings))
+    monkeypatch.setattr(seqdocs.experiments.cost.time, "perf_counter", lambda: next(readings))
     calls = []
-    timing = seqdocs.time_call(lambda: calls.append(1), repeats=5, warmup=1)
+    timing = seqdocs.experiments.time_call(lambda: calls.append(1), repeats=5, warmup=1)
     assert (timing.median, timing.fastest, timing.slowest, timing.repeats) == (3.0, 1.0, 10.0, 5)
     assert len(calls) == 6
 
 
 def test_measure_cost_fills_every_field():
-    cost = seqdocs.measure_cost("gru", 3, batch=1, width=2, repeats=2, warmup=0)
+    cost = seqdocs.experiments.measure_cost("gru", 3, batch=1, width=2, repeats=2, warmup=0)
     assert (cost.model, cost.length, cost.batch, cost.width, cost.threads) == ("gru", 3, 1, 2, 1)
     assert cost.forward.repeats == cost.forward_backward.repeats == 2
     assert cost.saved.total_bytes == saved_bytes("gru", 3)
     workload = make_workload("gru", 3, batch=1, width=2)
-    assert cost.forward_peak == seqdocs.peak_memory(workload.run_forward)
-    assert cost.forward_backward_peak == seqdocs.peak_memory(workload.run_forward_backward)
+    assert cost.forward_peak == seqdocs.experiments.peak_memory(workload.run_forward)
+    assert cost.forward_backward_peak == seqdocs.experiments.peak_memory(workload.run_forward_backward)
 
 
 def test_measure_cost_restores_the_thread_count():
     before = torch.get_num_threads()
-    seqdocs.measure_cost("rnn", 2, batch=1, width=2, repeats=1, threads=1)
+    seqdocs.experiments.measure_cost("rnn", 2, batch=1, width=2, repeats=1, threads=1)
     assert torch.get_num_threads() == before
 
 
 def test_machine_description_names_torch():
-    assert seqdocs.describe_machine(threads=1)["torch"] == torch.__version__
+    assert seqdocs.experiments.describe_machine(threads=1)["torch"] == torch.__version__
 
 
 @pytest.mark.parametrize(
@@ -202,13 +203,13 @@ def test_machine_description_names_torch():
         (lambda: make_workload("rnn", 5000), seqdocs.InputError, "length must be between 1 and 4096"),
         (lambda: make_workload("rnn", 4.0), seqdocs.InputTypeError, "length must be a whole number"),
         (lambda: make_workload("rnn", 4, batch=0), seqdocs.InputError, "batch must be between"),
-        (lambda: seqdocs.measure_cost("rnn", 4, repeats=0), seqdocs.InputError, "repeats must be between"),
-        (lambda: seqdocs.time_call(lambda: None, warmup=-1), seqdocs.InputError, "warmup must be between"),
-        (lambda: seqdocs.time_call("not a function"), seqdocs.InputTypeError, "must be a function"),
-        (lambda: seqdocs.Timing.from_seconds([]), seqdocs.InputError, "no times to summarise"),
-        (lambda: seqdocs.saved_memory(lambda: None, not_counted=[1.0]), seqdocs.InputTypeError, "must hold tensors"),
-        (lambda: seqdocs.dependent_steps([1.0]), seqdocs.InputTypeError, "must be a torch.Tensor"),
-        (lambda: seqdocs.peak_memory(torch.ones(3)), seqdocs.InputTypeError, "must be a function"),
+        (lambda: seqdocs.experiments.measure_cost("rnn", 4, repeats=0), seqdocs.InputError, "repeats must be between"),
+        (lambda: seqdocs.experiments.time_call(lambda: None, warmup=-1), seqdocs.InputError, "warmup must be between"),
+        (lambda: seqdocs.experiments.time_call("not a function"), seqdocs.InputTypeError, "must be a function"),
+        (lambda: seqdocs.experiments.Timing.from_seconds([]), seqdocs.InputError, "no times to summarise"),
+        (lambda: seqdocs.experiments.saved_memory(lambda: None, not_counted=[1.0]), seqdocs.InputTypeError, "must hold tensors"),
+        (lambda: seqdocs.experiments.dependent_steps([1.0]), seqdocs.InputTypeError, "must be a torch.Tensor"),
+        (lambda: seqdocs.experiments.peak_memory(torch.ones(3)), seqdocs.InputTypeError, "must be a function"),
     ],
 )
 def test_bad_input_raises_a_clear_error(call, error, words):
@@ -219,13 +220,13 @@ def test_bad_input_raises_a_clear_error(call, error, words):
 def test_peak_memory_inside_another_profiler_raises_a_clear_error():
     with torch.autograd.profiler.profile(profile_memory=True):
         with pytest.raises(seqdocs.InputError, match="profiler is already running"):
-            seqdocs.peak_memory(lambda: torch.ones(3))
+            seqdocs.experiments.peak_memory(lambda: torch.ones(3))
 
 
 def test_peak_memory_prints_nothing_to_stderr():
     # PyTorch's profiler prints a line on every start and stop from C++; a reader of the cost page runs
     # peak_memory in a snippet and must see only what the snippet prints.
-    code = "import seqdocs, torch; print(seqdocs.peak_memory(lambda: torch.ones(1000)).peak_bytes)"
+    code = "import seqdocs, torch; print(seqdocs.experiments.peak_memory(lambda: torch.ones(1000)).peak_bytes)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr == ""
     assert int(result.stdout) >= 4000

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seqdocs.errors import InputError
-from seqdocs.evidence import compare_medians, compare_rates, median_difference_interval, wilson_interval
+from seqdocs.experiments.evidence import compare_medians, compare_rates, median_difference_interval, wilson_interval
 
 
 def test_wilson_interval_matches_the_formula_computed_by_hand():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import seqdocs
 from seqdocs import learning
 from seqdocs.learning import learning_differences
-from seqdocs.reference import _relative_error
+from seqdocs.reference import relative_error
 from strategies import setups
 
 TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
@@ -31,7 +31,7 @@ def cases(draw):
     def random_like(tensor):
         return torch.randn(tensor.shape, generator=generator).to(tensor.dtype)
 
-    readout = seqdocs.make_readout(setup, seed=draw(st.integers(min_value=0, max_value=2**32)))
+    readout = seqdocs.learning.make_readout(setup, seed=draw(st.integers(min_value=0, max_value=2**32)))
     readout = dataclasses.replace(readout, bias=random_like(readout.bias))
     options = {
         "readout": readout,
@@ -45,7 +45,7 @@ def cases(draw):
 def compare(model, setup, options):
     """Every tensor autograd can see, ours against torch's, by name: {name: scaled difference}."""
     ours = seqdocs.learning_step(setup, model=model, **options)
-    theirs = seqdocs.autograd_learning_step(setup, model=model, **options)
+    theirs = seqdocs.learning.autograd_learning_step(setup, model=model, **options)
     return learning_differences(ours, theirs)
 
 
@@ -72,7 +72,7 @@ def test_the_toy_step_is_equal_within_the_site_tolerance(model):
 
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
 def test_every_tensor_that_must_be_compared_is(model):
-    names = set(seqdocs.autograd_learning_step(model=model))
+    names = set(seqdocs.learning.autograd_learning_step(model=model))
     weights = ["readout_weight", "readout_bias"] + (
         ["input_to_hidden", "hidden_to_hidden", "bias"] if model == "rnn" else ["weight", "bias"]
     )
@@ -85,7 +85,7 @@ def test_every_tensor_that_must_be_compared_is(model):
 
 
 def test_weight_gradient_is_the_sum_of_every_steps_share():
-    result = seqdocs.rnn_learning_step()
+    result = seqdocs.learning.rnn_learning_step()
     assert torch.equal(result.gradients["hidden_to_hidden"], result.stacked("hidden_to_hidden_gradient").sum(0))
     # At step 1 the previous state is zero, so W_hh's share from step 1 is zero: h_0 W_hh did nothing.
     assert torch.equal(result.steps[0]["hidden_to_hidden_gradient"], torch.zeros(2, 2))
@@ -93,14 +93,14 @@ def test_weight_gradient_is_the_sum_of_every_steps_share():
 
 def test_last_state_gets_no_gradient_on_the_toy():
     """h_T predicts nothing and feeds no later step: every gradient reaching it is zero."""
-    for result in (seqdocs.rnn_learning_step(), seqdocs.lstm_learning_step()):
+    for result in (seqdocs.learning.rnn_learning_step(), seqdocs.learning.lstm_learning_step()):
         assert result.targets == ("b", "c", None)
         assert not result.steps[-1]["hidden_gradient"].any()
         assert result.steps[-1]["token_loss"] == 0
 
 
 def test_clipping_matches_torch_and_only_scales():
-    result = seqdocs.rnn_learning_step(max_norm=1.0)
+    result = seqdocs.learning.rnn_learning_step(max_norm=1.0)
     assert result.gradient_norm > 1.0  # the toy's RNN gradient is long enough to be clipped
     parameters = [torch.nn.Parameter(torch.zeros_like(g)) for g in result.gradients.values()]
     for parameter, gradient in zip(parameters, result.gradients.values()):
@@ -108,10 +108,10 @@ def test_clipping_matches_torch_and_only_scales():
     norm = torch.nn.utils.clip_grad_norm_(parameters, 1.0)
     assert abs(float(norm - result.gradient_norm)) <= 1e-6
     for parameter, clipped in zip(parameters, result.clipped_gradients.values()):
-        assert _relative_error(clipped, parameter.grad) <= 1e-6
+        assert relative_error(clipped, parameter.grad) <= 1e-6
     clipped_norm = torch.linalg.vector_norm(torch.cat([g.flatten() for g in result.clipped_gradients.values()]))
     assert abs(float(clipped_norm) - 1.0) <= 1e-5
-    unclipped = seqdocs.rnn_learning_step(max_norm=None)
+    unclipped = seqdocs.learning.rnn_learning_step(max_norm=None)
     assert unclipped.clip_scale == 1
     assert all(torch.equal(unclipped.gradients[n], unclipped.clipped_gradients[n]) for n in unclipped.gradients)
 
@@ -119,14 +119,14 @@ def test_clipping_matches_torch_and_only_scales():
 def test_readout_leaves_make_setup_draws_alone():
     setup = seqdocs.make_setup()
     before = [tensor.clone() for tensor in (setup.embeddings, setup.rnn.hidden_to_hidden, setup.lstm.weight)]
-    seqdocs.make_readout(setup)
-    seqdocs.rnn_learning_step(setup)
+    seqdocs.learning.make_readout(setup)
+    seqdocs.learning.rnn_learning_step(setup)
     again = seqdocs.make_setup()
     after = (again.embeddings, again.rnn.hidden_to_hidden, again.lstm.weight)
     assert all(torch.equal(a, b) for a, b in zip(before, after))
     # Its own generator: seeded alike, drawn alike; seeded otherwise, drawn otherwise.
-    assert torch.equal(seqdocs.make_readout(setup).weight, seqdocs.make_readout(again).weight)
-    assert not torch.equal(seqdocs.make_readout(setup, seed=1).weight, seqdocs.make_readout(setup).weight)
+    assert torch.equal(seqdocs.learning.make_readout(setup).weight, seqdocs.learning.make_readout(again).weight)
+    assert not torch.equal(seqdocs.learning.make_readout(setup, seed=1).weight, seqdocs.learning.make_readout(setup).weight)
 
 
 # --- The comparison can fail: break one line of the backward pass and it must notice. ---
@@ -178,20 +178,20 @@ def test_check_notices_a_clip_that_ignores_the_readout(monkeypatch):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: seqdocs.rnn_learning_step(seqdocs.make_setup("a")), "at least two tokens"),
-        (lambda: seqdocs.rnn_learning_step(learning_rate=0), "learning_rate must be a positive number"),
-        (lambda: seqdocs.lstm_learning_step(max_norm=-1.0), "max_norm must be a positive number"),
-        (lambda: seqdocs.rnn_learning_step(learning_rate="fast"), "learning_rate must be a number"),
+        (lambda: seqdocs.learning.rnn_learning_step(seqdocs.make_setup("a")), "at least two tokens"),
+        (lambda: seqdocs.learning.rnn_learning_step(learning_rate=0), "learning_rate must be a positive number"),
+        (lambda: seqdocs.learning.lstm_learning_step(max_norm=-1.0), "max_norm must be a positive number"),
+        (lambda: seqdocs.learning.rnn_learning_step(learning_rate="fast"), "learning_rate must be a number"),
         (lambda: seqdocs.learning_step(model="gru"), "unknown model 'gru'"),
         (
-            lambda: seqdocs.rnn_learning_step(readout=seqdocs.make_readout(seqdocs.make_setup(hidden_size=3))),
+            lambda: seqdocs.learning.rnn_learning_step(readout=seqdocs.learning.make_readout(seqdocs.make_setup(hidden_size=3))),
             "make_readout(setup)",
         ),
         (
-            lambda: seqdocs.rnn_learning_step(readout=seqdocs.make_readout(seqdocs.make_setup(dtype="float64"))),
+            lambda: seqdocs.learning.rnn_learning_step(readout=seqdocs.learning.make_readout(seqdocs.make_setup(dtype="float64"))),
             "make_readout(setup)",
         ),
-        (lambda: seqdocs.make_readout(seqdocs.make_setup(), seed=1.5), "seed must be a whole number"),
+        (lambda: seqdocs.learning.make_readout(seqdocs.make_setup(), seed=1.5), "seed must be a whole number"),
     ],
 )
 def test_bad_input_is_named(call, message):

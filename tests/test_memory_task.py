@@ -12,19 +12,20 @@ import pytest
 import torch
 
 import seqdocs
-from seqdocs.memory_task import INSPECTED
+import seqdocs.experiments
+from seqdocs.experiments.memory_task import INSPECTED
 
 from generated import example_json, example_values  # tests/generated.py
 
 # Small enough that every model trains in a blink; big enough that every weight matrix is non-trivial.
-TINY = seqdocs.MemoryConfig(
+TINY = seqdocs.experiments.MemoryConfig(
     num_symbols=3, num_distractor_tokens=2, embedding_size=4, hidden_size=5, steps=4, batch_size=6, test_size=20
 )
 
 
 def test_the_target_is_the_first_token_and_the_query_comes_last():
-    config = seqdocs.MemoryConfig(num_symbols=5, num_distractor_tokens=3)
-    tokens, targets = seqdocs.memory_task_batch(7, 400, torch.Generator().manual_seed(0), config)
+    config = seqdocs.experiments.MemoryConfig(num_symbols=5, num_distractor_tokens=3)
+    tokens, targets = seqdocs.experiments.memory_task_batch(7, 400, torch.Generator().manual_seed(0), config)
     assert tokens.shape == (400, 7 + 2)
     assert torch.equal(tokens[:, 0], targets)
     assert set(targets.tolist()) == set(range(5))  # every symbol turns up in 400 draws
@@ -36,15 +37,15 @@ def test_the_target_is_the_first_token_and_the_query_comes_last():
 
 
 def test_token_names_tell_symbols_distractors_and_the_query_apart():
-    names = seqdocs.MemoryConfig(num_symbols=3, num_distractor_tokens=2).token_names()
+    names = seqdocs.experiments.MemoryConfig(num_symbols=3, num_distractor_tokens=2).token_names()
     assert names == ["A", "B", "C", "0", "1", "?"]
-    assert len(set(seqdocs.MemoryConfig(num_symbols=30).token_names())) == 30 + 8 + 1
+    assert len(set(seqdocs.experiments.MemoryConfig(num_symbols=30).token_names())) == 30 + 8 + 1
 
 
 def test_chance_level_is_what_a_guesser_scores():
-    config = seqdocs.MemoryConfig(num_symbols=8, test_size=20_000)
+    config = seqdocs.experiments.MemoryConfig(num_symbols=8, test_size=20_000)
     assert config.chance == 1 / 8
-    _, targets = seqdocs.memory_test_set(3, config)
+    _, targets = seqdocs.experiments.memory_test_set(3, config)
     # A guesser that always answers symbol 0 is right on the share of sequences that start with it.
     always_zero = (targets == 0).float().mean().item()
     spread = math.sqrt(config.chance * (1 - config.chance) / config.test_size)
@@ -52,8 +53,8 @@ def test_chance_level_is_what_a_guesser_scores():
 
 
 def test_above_chance_threshold_is_the_binomial_tail():
-    config = seqdocs.MemoryConfig(num_symbols=4, test_size=50)
-    threshold = seqdocs.above_chance_accuracy(config, p_value=0.01)
+    config = seqdocs.experiments.MemoryConfig(num_symbols=4, test_size=50)
+    threshold = seqdocs.experiments.above_chance_accuracy(config, p_value=0.01)
     count = round(threshold * config.test_size)
 
     def tail(k: int) -> float:  # P(a guesser gets k or more right), summed exactly
@@ -65,32 +66,32 @@ def test_above_chance_threshold_is_the_binomial_tail():
 
 def test_the_same_seed_sees_the_same_batches_in_every_model(monkeypatch):
     # The RNN and the LSTM draw different numbers of initial weights: the batches must not depend on that.
-    import seqdocs.training
+    import seqdocs.experiments.training
 
     seen: dict[str, list[torch.Tensor]] = {}
-    draw = seqdocs.training.memory_task_batch
+    draw = seqdocs.experiments.training.memory_task_batch
 
     def recording(*arguments, **keywords):
         tokens, targets = draw(*arguments, **keywords)
         seen[model].append(tokens)
         return tokens, targets
 
-    monkeypatch.setattr(seqdocs.training, "memory_task_batch", recording)
+    monkeypatch.setattr(seqdocs.experiments.training, "memory_task_batch", recording)
     for model in ("rnn", "lstm"):
         seen[model] = []
-        seqdocs.train_memory_model(model, 3, seeds=(4, 7), config=TINY)
+        seqdocs.experiments.train_memory_model(model, 3, seeds=(4, 7), config=TINY)
     assert len(seen["rnn"]) == TINY.steps * 2 + 1  # a batch per step and seed, then the held-out set
     assert all(torch.equal(rnn, lstm) for rnn, lstm in zip(seen["rnn"], seen["lstm"]))
     assert not torch.equal(seen["rnn"][0], seen["rnn"][1])  # the two seeds' batches differ
 
 
-@pytest.mark.parametrize("model", seqdocs.MEMORY_MODELS)
+@pytest.mark.parametrize("model", seqdocs.experiments.MEMORY_MODELS)
 def test_training_seeds_together_equals_training_each_alone(model):
     # "Equal" up to the last bit of float32: a batched matrix product may sum in another order when it holds
     # three matrices instead of one.
-    together = seqdocs.train_memory_model(model, 3, seeds=(0, 1, 2), config=TINY)
+    together = seqdocs.experiments.train_memory_model(model, 3, seeds=(0, 1, 2), config=TINY)
     for position, seed in enumerate(together.seeds):
-        alone = seqdocs.train_memory_model(model, 3, seeds=(seed,), config=TINY)
+        alone = seqdocs.experiments.train_memory_model(model, 3, seeds=(seed,), config=TINY)
         for name, tensor in alone.parameters.items():
             torch.testing.assert_close(together.parameters[name][position], tensor[0], rtol=0, atol=1e-6)
         torch.testing.assert_close(together.losses[:, position], alone.losses[:, 0], rtol=0, atol=1e-6)
@@ -99,18 +100,18 @@ def test_training_seeds_together_equals_training_each_alone(model):
 
 
 def test_training_is_deterministic_given_the_seeds():
-    first = seqdocs.train_memory_model("gru", 2, seeds=(3, 5), config=TINY)
-    second = seqdocs.train_memory_model("gru", 2, seeds=(3, 5), config=TINY)
+    first = seqdocs.experiments.train_memory_model("gru", 2, seeds=(3, 5), config=TINY)
+    second = seqdocs.experiments.train_memory_model("gru", 2, seeds=(3, 5), config=TINY)
     for name in first.parameters:
         assert torch.equal(first.parameters[name], second.parameters[name])
 
 
 def test_training_changes_every_parameter_of_every_seed():
-    config = seqdocs.MemoryConfig(steps=3, test_size=10)
-    for model in seqdocs.MEMORY_MODELS:
-        weights, _ = seqdocs.seed_generators((0, 1))
-        start = seqdocs.init_memory_model(model, 2, weights, config)
-        trained = seqdocs.train_memory_model(model, 2, seeds=(0, 1), config=config).parameters
+    config = seqdocs.experiments.MemoryConfig(steps=3, test_size=10)
+    for model in seqdocs.experiments.MEMORY_MODELS:
+        weights, _ = seqdocs.experiments.seed_generators((0, 1))
+        start = seqdocs.experiments.init_memory_model(model, 2, weights, config)
+        trained = seqdocs.experiments.train_memory_model(model, 2, seeds=(0, 1), config=config).parameters
         for name, tensor in start.items():
             for seed in range(2):
                 assert not torch.equal(tensor[seed], trained[name][seed]), (model, name, seed)
@@ -124,7 +125,7 @@ def test_clipping_scales_each_seed_on_its_own():
     bias.grad = torch.randn(3, 1, 5, generator=generator) * torch.tensor([10.0, 0.01, 1.0])[:, None, None]
     original = [weight.grad.clone(), bias.grad.clone()]
 
-    norms = seqdocs.clip_grad_norm_per_seed([weight, bias], max_norm=1.5)
+    norms = seqdocs.experiments.clip_grad_norm_per_seed([weight, bias], max_norm=1.5)
 
     for seed in range(3):
         # The reference: PyTorch's own clipping, applied to this seed's slices alone.
@@ -144,14 +145,14 @@ def test_clipping_scales_each_seed_on_its_own():
 
 def test_clipping_without_gradients_says_what_to_do():
     with pytest.raises(seqdocs.InputError, match="backward"):
-        seqdocs.clip_grad_norm_per_seed([torch.zeros(2, 3, requires_grad=True)], max_norm=1.0)
+        seqdocs.experiments.clip_grad_norm_per_seed([torch.zeros(2, 3, requires_grad=True)], max_norm=1.0)
 
 
-@pytest.mark.parametrize("model", seqdocs.MEMORY_MODELS)
+@pytest.mark.parametrize("model", seqdocs.experiments.MEMORY_MODELS)
 def test_a_few_dozen_steps_learn_a_one_distractor_gap(model):
-    config = seqdocs.MemoryConfig(steps=40, test_size=200)
-    run = seqdocs.train_memory_model(model, 1, seeds=(0, 1, 2), config=config)
-    assert bool((run.test_accuracy > seqdocs.above_chance_accuracy(config)).all()), run.test_accuracy
+    config = seqdocs.experiments.MemoryConfig(steps=40, test_size=200)
+    run = seqdocs.experiments.train_memory_model(model, 1, seeds=(0, 1, 2), config=config)
+    assert bool((run.test_accuracy > seqdocs.experiments.above_chance_accuracy(config)).all()), run.test_accuracy
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
@@ -159,20 +160,17 @@ def test_recurrent_states_match_the_package_forward_functions(model):
     generator = torch.Generator().manual_seed(1)
     inputs = torch.randn(2, 3, 7, 4, generator=generator)  # (S, B, T, E)
     weights_generators = [torch.Generator().manual_seed(seed) for seed in (0, 1)]
-    parameters = seqdocs.init_memory_model(model, 5, weights_generators, TINY)
-    weights = seqdocs.memory_model_weights(model, parameters, TINY)
-    ours = seqdocs.recurrent_states(model, inputs, weights)["hidden"]
-    forward = {"rnn": seqdocs.rnn_forward, "gru": seqdocs.gru_forward}
-    theirs = (
-        seqdocs.lstm_forward(inputs, weights)["hidden"] if model == "lstm" else forward[model](inputs, weights)
-    )
+    parameters = seqdocs.experiments.init_memory_model(model, 5, weights_generators, TINY)
+    weights = seqdocs.experiments.memory_model_weights(model, parameters, TINY)
+    ours = seqdocs.experiments.recurrent_states(model, inputs, weights)["hidden"]
+    theirs = seqdocs.MODELS[model].forward(inputs, weights)["hidden"]
     torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
 
 
 def test_the_lstm_forget_bias_starts_where_the_config_says():
-    config = seqdocs.MemoryConfig(hidden_size=6, forget_bias=2.5)
-    weights, _ = seqdocs.seed_generators((0, 1))
-    bias = seqdocs.init_memory_model("lstm", 3, weights, config)["bias"]  # (S, 1, 4H), blocks i, f, g, o
+    config = seqdocs.experiments.MemoryConfig(hidden_size=6, forget_bias=2.5)
+    weights, _ = seqdocs.experiments.seed_generators((0, 1))
+    bias = seqdocs.experiments.init_memory_model("lstm", 3, weights, config)["bias"]  # (S, 1, 4H), blocks i, f, g, o
     assert bool((bias[..., 6:12] == 2.5).all())
     assert bool((bias[..., :6].abs() <= 1 / math.sqrt(6)).all())
 
@@ -182,7 +180,7 @@ def test_symbol_share_by_hand():
     # Unit 1 is the symbol plus a little noise; unit 2 ignores the symbol; unit 3 never changes.
     values = torch.tensor([[0.0, 1.0, 5.0], [0.2, -1.0, 5.0], [1.0, 1.0, 5.0], [1.2, -1.0, 5.0], [2.0, 1.0, 5.0],
                            [2.2, -1.0, 5.0]])
-    share = seqdocs.symbol_share(values, symbols, 3)
+    share = seqdocs.experiments.symbol_share(values, symbols, 3)
     # Unit 1: group means 0.1, 1.1, 2.1 around 1.1: between = 2/3; within = 0.01; total = 2/3 + 0.01.
     assert share[0].item() == pytest.approx((2 / 3) / (2 / 3 + 0.01), rel=1e-5)
     assert share[1].item() == pytest.approx(0.0, abs=1e-7)
@@ -193,7 +191,7 @@ def test_gate_summary_by_hand():
     states = {name: torch.full((2, 5, 3), 0.5) for name in INSPECTED}
     states["forget_gate"][:, 1:4] = torch.tensor([0.9, 0.8, 0.5])[None, :, None]  # three distractors
     states["input_gate"][:, 0] = 1.0
-    summary = seqdocs.lstm_gate_summary(states)
+    summary = seqdocs.experiments.lstm_gate_summary(states)
     assert summary["kept_over_distractors"] == pytest.approx(0.9 * 0.8 * 0.5)
     assert summary["forget_lowest_on_distractors"] == 0.5
     assert summary["input_gate_at_symbol"] == 1.0
@@ -201,25 +199,25 @@ def test_gate_summary_by_hand():
 
 
 def test_lstm_memory_states_open_one_seed_of_the_stack():
-    run = seqdocs.train_memory_model("lstm", 2, seeds=(0, 1), config=TINY)
-    tokens, _ = seqdocs.memory_test_set(2, TINY)
-    states = seqdocs.lstm_memory_states(run.parameters, tokens, 1, TINY)
-    alone = seqdocs.train_memory_model("lstm", 2, seeds=(1,), config=TINY)
-    torch.testing.assert_close(states["cell"], seqdocs.lstm_memory_states(alone.parameters, tokens, 0, TINY)["cell"])
+    run = seqdocs.experiments.train_memory_model("lstm", 2, seeds=(0, 1), config=TINY)
+    tokens, _ = seqdocs.experiments.memory_test_set(2, TINY)
+    states = seqdocs.experiments.lstm_memory_states(run.parameters, tokens, 1, TINY)
+    alone = seqdocs.experiments.train_memory_model("lstm", 2, seeds=(1,), config=TINY)
+    torch.testing.assert_close(states["cell"], seqdocs.experiments.lstm_memory_states(alone.parameters, tokens, 0, TINY)["cell"])
     assert set(states) == set(INSPECTED)
     with pytest.raises(seqdocs.InputError, match="seed_index"):
-        seqdocs.lstm_memory_states(run.parameters, tokens, 2, TINY)
+        seqdocs.experiments.lstm_memory_states(run.parameters, tokens, 2, TINY)
 
 
 def test_longest_remembered_stops_at_the_first_failure():
-    run = seqdocs.train_memory_model("rnn", 1, seeds=(0,), config=TINY)
-    make = lambda gap, accuracy: seqdocs.MemoryRun(  # noqa: E731
+    run = seqdocs.experiments.train_memory_model("rnn", 1, seeds=(0,), config=TINY)
+    make = lambda gap, accuracy: seqdocs.experiments.MemoryRun(  # noqa: E731
         "rnn", gap, (0,), TINY, run.parameters, run.losses, run.train_accuracy, run.gradient_norms,
         torch.tensor([accuracy]),
     )
-    assert seqdocs.longest_remembered([make(8, 1.0), make(2, 1.0), make(4, 0.5)], "rnn") == 2
-    assert seqdocs.longest_remembered([make(2, 0.5), make(4, 1.0)], "rnn") is None
-    assert seqdocs.longest_remembered([make(2, 0.99), make(4, 0.96)], "rnn") == 4
+    assert seqdocs.experiments.longest_remembered([make(8, 1.0), make(2, 1.0), make(4, 0.5)], "rnn") == 2
+    assert seqdocs.experiments.longest_remembered([make(2, 0.5), make(4, 1.0)], "rnn") is None
+    assert seqdocs.experiments.longest_remembered([make(2, 0.99), make(4, 0.96)], "rnn") == 4
 
 
 @pytest.mark.parametrize(
@@ -238,13 +236,13 @@ def test_longest_remembered_stops_at_the_first_failure():
 )
 def test_bad_settings_raise_an_input_error(settings, message):
     with pytest.raises(seqdocs.InputError, match=message):
-        seqdocs.MemoryConfig(**settings)
+        seqdocs.experiments.MemoryConfig(**settings)
 
 
 @pytest.mark.parametrize("settings", [{"steps": 1.5}, {"hidden_size": "16"}, {"learning_rate": "fast"}])
 def test_settings_of_the_wrong_type_raise_an_input_type_error(settings):
     with pytest.raises(seqdocs.InputTypeError):
-        seqdocs.MemoryConfig(**settings)
+        seqdocs.experiments.MemoryConfig(**settings)
 
 
 @pytest.mark.parametrize(
@@ -260,58 +258,58 @@ def test_settings_of_the_wrong_type_raise_an_input_type_error(settings):
 def test_bad_training_arguments_raise_an_input_error(arguments, message):
     call = {"model": "rnn", "num_distractors": 2, "seeds": (0,), "config": TINY} | arguments
     with pytest.raises(seqdocs.InputError, match=message):
-        seqdocs.train_memory_model(**call)
+        seqdocs.experiments.train_memory_model(**call)
 
 
 def test_the_position_variant_draws_distractors_from_the_symbols():
-    config = seqdocs.MemoryConfig(num_symbols=4, num_distractor_tokens=6, variant="position")
-    tokens, targets = seqdocs.memory_task_batch(9, 500, torch.Generator().manual_seed(0), config)
+    config = seqdocs.experiments.MemoryConfig(num_symbols=4, num_distractor_tokens=6, variant="position")
+    tokens, targets = seqdocs.experiments.memory_task_batch(9, 500, torch.Generator().manual_seed(0), config)
     assert torch.equal(tokens[:, 0], targets)
     assert set(tokens[:, 1:-1].flatten().tolist()) == {0, 1, 2, 3}  # the symbols' alphabet, every one of it
     assert bool((tokens[:, -1] == 4).all()) and config.query_id == 4 and config.vocabulary_size == 5
     assert config.token_names() == ["A", "B", "C", "D", "?"]
     # K * K**N distinct sequences: with K = 2 and no distractor, 2 sequences, one draw: 1/2.
-    tiny = seqdocs.MemoryConfig(num_symbols=2, num_distractor_tokens=5, steps=1, batch_size=1, variant="position")
-    assert seqdocs.chance_seen_in_training(1, tiny) == pytest.approx(1 / 4)
+    tiny = seqdocs.experiments.MemoryConfig(num_symbols=2, num_distractor_tokens=5, steps=1, batch_size=1, variant="position")
+    assert seqdocs.experiments.chance_seen_in_training(1, tiny) == pytest.approx(1 / 4)
     # In the content variant, the same first symbol never turns up again as a distractor.
-    content_tokens, _ = seqdocs.memory_task_batch(9, 500, torch.Generator().manual_seed(0), seqdocs.MemoryConfig())
+    content_tokens, _ = seqdocs.experiments.memory_task_batch(9, 500, torch.Generator().manual_seed(0), seqdocs.experiments.MemoryConfig())
     assert bool((content_tokens[:, 1:-1] >= 8).all())
 
 
 def test_a_bad_variant_is_named():
     with pytest.raises(seqdocs.InputError, match="unknown MemoryConfig.variant 'order': use one of content, position"):
-        seqdocs.MemoryConfig(variant="order")
+        seqdocs.experiments.MemoryConfig(variant="order")
 
 
 def test_self_attention_learns_the_position_variant_at_a_short_gap():
-    config = seqdocs.MemoryConfig(steps=60, test_size=200, variant="position")
-    run = seqdocs.train_memory_model("attention", 1, seeds=(0, 1), config=config)
-    assert bool((run.test_accuracy > seqdocs.above_chance_accuracy(config)).all()), run.test_accuracy
+    config = seqdocs.experiments.MemoryConfig(steps=60, test_size=200, variant="position")
+    run = seqdocs.experiments.train_memory_model("attention", 1, seeds=(0, 1), config=config)
+    assert bool((run.test_accuracy > seqdocs.experiments.above_chance_accuracy(config)).all()), run.test_accuracy
 
 
 # --- The decision rule, fed made-up per-seed results on both sides of it. -----------------------------------
 
-_TEMPLATE: seqdocs.MemoryRun | None = None
+_TEMPLATE: seqdocs.experiments.MemoryRun | None = None
 
 
-def _made_up(model: str, gap: int, solved: int, seeds: int = 20, variant: str = "content") -> seqdocs.MemoryRun:
+def _made_up(model: str, gap: int, solved: int, seeds: int = 20, variant: str = "content") -> seqdocs.experiments.MemoryRun:
     """A run whose first `solved` seeds answered every held-out sequence and the rest guessed."""
     global _TEMPLATE
     if _TEMPLATE is None:
-        _TEMPLATE = seqdocs.train_memory_model("rnn", 1, seeds=(0,), config=TINY)
+        _TEMPLATE = seqdocs.experiments.train_memory_model("rnn", 1, seeds=(0,), config=TINY)
     accuracy = torch.tensor([1.0] * solved + [0.125] * (seeds - solved))
-    config = TINY if variant == "content" else seqdocs.MemoryConfig(**(TINY.settings() | {"variant": variant}))
-    return seqdocs.MemoryRun(model, gap, tuple(range(seeds)), config, _TEMPLATE.parameters, _TEMPLATE.losses,
+    config = TINY if variant == "content" else seqdocs.experiments.MemoryConfig(**(TINY.settings() | {"variant": variant}))
+    return seqdocs.experiments.MemoryRun(model, gap, tuple(range(seeds)), config, _TEMPLATE.parameters, _TEMPLATE.losses,
                              _TEMPLATE.train_accuracy, _TEMPLATE.gradient_norms, accuracy)
 
 
 def test_compare_solved_separates_only_when_the_wilson_intervals_do():
-    assert seqdocs.compare_solved(_made_up("lstm", 8, 20), _made_up("rnn", 8, 5)).verdict == "higher"
-    assert seqdocs.compare_solved(_made_up("lstm", 8, 5), _made_up("rnn", 8, 20)).verdict == "lower"
+    assert seqdocs.experiments.compare_solved(_made_up("lstm", 8, 20), _made_up("rnn", 8, 5)).verdict == "higher"
+    assert seqdocs.experiments.compare_solved(_made_up("lstm", 8, 5), _made_up("rnn", 8, 20)).verdict == "lower"
     # 12 of 20 against 10 of 20: intervals [0.39, 0.78] and [0.30, 0.70] overlap.
-    assert seqdocs.compare_solved(_made_up("lstm", 8, 12), _made_up("rnn", 8, 10)).verdict == "unclear"
+    assert seqdocs.experiments.compare_solved(_made_up("lstm", 8, 12), _made_up("rnn", 8, 10)).verdict == "unclear"
     # 5 of 5 against 2 of 5 looks like a big gap, but five seeds cannot separate it: [0.57, 1] and [0.12, 0.77].
-    assert seqdocs.compare_solved(_made_up("lstm", 8, 5, seeds=5), _made_up("rnn", 8, 2, seeds=5)).verdict == "unclear"
+    assert seqdocs.experiments.compare_solved(_made_up("lstm", 8, 5, seeds=5), _made_up("rnn", 8, 2, seeds=5)).verdict == "unclear"
 
 
 @pytest.mark.parametrize(
@@ -327,22 +325,22 @@ def test_the_verdict_over_gaps_follows_the_rule(lstm_solved, rnn_solved, expecte
     gaps = (2, 8, 16)
     runs = [_made_up("lstm", gap, k) for gap, k in zip(gaps, lstm_solved)]
     runs += [_made_up("rnn", gap, k) for gap, k in zip(gaps, rnn_solved)]
-    comparisons = seqdocs.compare_by_gap(runs, "lstm", "rnn")
+    comparisons = seqdocs.experiments.compare_by_gap(runs, "lstm", "rnn")
     assert list(comparisons) == list(gaps)
-    assert seqdocs.overall_verdict(comparisons.values()) == expected
+    assert seqdocs.experiments.overall_verdict(comparisons.values()) == expected
 
 
 def test_first_clear_drop_finds_a_drop_with_distance_and_only_a_clear_one():
     # The issue's rerun: 20 fresh seeds solved N = 4 in 19 of 20, N = 32 in 11 of 20. That is a clear drop.
     dropping = [_made_up("attention", gap, k) for gap, k in ((4, 19), (8, 19), (16, 18), (32, 11))]
-    drop, comparisons = seqdocs.first_clear_drop(dropping, "attention")
+    drop, comparisons = seqdocs.experiments.first_clear_drop(dropping, "attention")
     assert drop == 32
     assert comparisons[16].verdict == "unclear" and comparisons[32].verdict == "lower"
     # 20, 18, 17 of 20: fewer, but never clearly.
     steady = [_made_up("attention", gap, k) for gap, k in ((2, 20), (8, 18), (32, 17))]
-    assert seqdocs.first_clear_drop(steady, "attention")[0] is None
+    assert seqdocs.experiments.first_clear_drop(steady, "attention")[0] is None
     with pytest.raises(seqdocs.InputError, match="at least two"):
-        seqdocs.first_clear_drop(steady[:1], "attention")
+        seqdocs.experiments.first_clear_drop(steady[:1], "attention")
 
 
 def _memory_example():

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 import seqdocs
+import seqdocs.experiments
 
 from generated import example_folder, example_json, example_values, number  # tests/generated.py
 
@@ -168,7 +169,7 @@ def test_the_pages_check_a_wrong_number_fails(built_site: Path) -> None:
 def test_each_page_names_torch_version_and_seed(built_site: Path, page: str) -> None:
     text = " ".join(page_text(built_site, page).split())
     assert torch.__version__ in text, f"{page}.md does not name torch {torch.__version__}"
-    assert re.search(rf"\bseed\D{{0,12}}\b{seqdocs.DEFAULT_SEED}\b", text), f"{page}.md does not name seed 42"
+    assert re.search(rf"\bseed\D{{0,12}}\b{seqdocs.setups.DEFAULT_SEED}\b", text), f"{page}.md does not name seed 42"
 
 
 @pytest.mark.slow
@@ -264,11 +265,11 @@ def test_setup_page_weight_scales_are_pytorchs_measured() -> None:
     values = example_values("setup")
     setup = seqdocs.make_setup()
     # The Setup page quotes the package's default sizes; the chapters must use those very sizes.
-    assert example_config_hidden_size("gradients", "GradientConfig") == seqdocs.GradientConfig().hidden_size
-    assert example_config_hidden_size("memory", "MemoryConfig") == seqdocs.MemoryConfig().hidden_size
+    assert example_config_hidden_size("gradients", "GradientConfig") == seqdocs.experiments.GradientConfig().hidden_size
+    assert example_config_hidden_size("memory", "MemoryConfig") == seqdocs.experiments.MemoryConfig().hidden_size
     for key, hidden_size in (("toy_scale_ratio", setup.rnn.hidden_size),
-                             ("memory_scale_ratio", seqdocs.MemoryConfig().hidden_size),
-                             ("gradients_scale_ratio", seqdocs.GradientConfig().hidden_size)):
+                             ("memory_scale_ratio", seqdocs.experiments.MemoryConfig().hidden_size),
+                             ("gradients_scale_ratio", seqdocs.experiments.GradientConfig().hidden_size)):
         # nn.RNN's bound depends on the hidden size alone, so a wide input gives many draws from one module:
         # 40,000 or more, for a spread to within about 1%.
         torch.manual_seed(0)
@@ -288,11 +289,11 @@ def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
     measured = example_json("rnn", "weight_scales.json")
     assert len(measured["rows"]) == 4
     for row in measured["rows"]:
-        config = seqdocs.GradientConfig(length=measured["length"], embedding_size=row["E"], hidden_size=row["H"],
+        config = seqdocs.experiments.GradientConfig(length=measured["length"], embedding_size=row["E"], hidden_size=row["H"],
                                         seeds=tuple(measured["seeds"]), dtype="float32",
                                         weight_scale=1.0 if row["kind"] == "standard normal" else None)
-        weights = seqdocs.init_gradient_weights("rnn", config)
-        inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
+        weights = seqdocs.experiments.init_gradient_weights("rnn", config)
+        inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, E)
         states = []
         for seed in range(len(config.seeds)):
             module = torch.nn.RNN(row["E"], row["H"], batch_first=True)
@@ -319,11 +320,11 @@ def test_attention_page_scaling_table_as_torch_computes_it() -> None:
     values = example_values("attention")
     for row in measured["rows"]:
         width = row["width"]
-        config = seqdocs.GradientConfig(length=measured["tokens"], embedding_size=width, hidden_size=width,
+        config = seqdocs.experiments.GradientConfig(length=measured["tokens"], embedding_size=width, hidden_size=width,
                                         seeds=tuple(measured["seeds"]), dtype="float32",
                                         weight_scale=1.0 if row["kind"] == "standard normal" else None)
-        weights = seqdocs.init_gradient_weights("attention", config)
-        inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, d_model)
+        weights = seqdocs.experiments.init_gradient_weights("attention", config)
+        inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, d_model)
         queries, keys = inputs @ weights.query, inputs @ weights.key  # (S, 1, T, d_k)
         raw = queries @ keys.transpose(-2, -1)  # (S, 1, T, T)
         identity = torch.eye(measured["tokens"]).expand(queries.shape[:-1] + (measured["tokens"],))

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import seqdocs
+import seqdocs.experiments
 from seqdocs import InputError, InputTypeError
 
 from generated import example_json, example_values, number  # tests/generated.py
@@ -56,7 +57,7 @@ def test_encoding_first_row_and_first_pair() -> None:
 
 def test_add_positions_adds_the_encoding_to_every_sequence_of_a_batch() -> None:
     inputs = torch.randn(4, 5, 6, generator=torch.Generator().manual_seed(0))  # (batch, T, E)
-    with_positions = seqdocs.add_positions(inputs)
+    with_positions = seqdocs.positional.add_positions(inputs)
     expected = torch.tensor(encoding_by_hand(5, 6), dtype=torch.float32)
     for sequence in range(4):
         torch.testing.assert_close(with_positions[sequence] - inputs[sequence], expected, rtol=0, atol=1e-6)
@@ -71,19 +72,19 @@ def test_one_rotation_moves_every_position_by_the_same_distance(width: int, dist
     """PE_{p+Δ} = PE_p R(Δ) for every p, with R(Δ) the same matrix whatever p: checked against the formula."""
     length = 40
     by_hand = torch.tensor(encoding_by_hand(length + abs(distance), width), dtype=torch.float64)  # p = 0 .. 39 + |Δ|
-    rotation = seqdocs.position_rotation(distance, width, dtype=torch.float64)  # (d, d)
+    rotation = seqdocs.positional.position_rotation(distance, width, dtype=torch.float64)  # (d, d)
     start = abs(distance) if distance < 0 else 0  # every p for which p and p + Δ are both in the table
     positions = torch.arange(start, start + length - abs(distance))
     torch.testing.assert_close(by_hand[positions] @ rotation, by_hand[positions + distance], rtol=0, atol=1e-12)
     # A rotation: it keeps lengths, and turning back by Δ is its transpose.
     torch.testing.assert_close(rotation @ rotation.T, torch.eye(width, dtype=torch.float64), rtol=0, atol=1e-12)
     torch.testing.assert_close(
-        seqdocs.position_rotation(-distance, width, dtype=torch.float64), rotation.T, rtol=0, atol=1e-15
+        seqdocs.positional.position_rotation(-distance, width, dtype=torch.float64), rotation.T, rtol=0, atol=1e-15
     )
 
 
 def test_the_rotation_is_block_diagonal_and_float32_by_default() -> None:
-    rotation = seqdocs.position_rotation(2, 6)
+    rotation = seqdocs.positional.position_rotation(2, 6)
     assert rotation.dtype == torch.float32 and rotation.shape == (6, 6)
     outside_blocks = torch.ones(6, 6, dtype=torch.bool)
     for pair in range(3):
@@ -98,7 +99,7 @@ def test_the_rotation_is_block_diagonal_and_float32_by_default() -> None:
 def test_the_dot_product_cannot_tell_ahead_from_behind_but_a_rotated_query_can(distance: int) -> None:
     width, length = 32, 64
     encoding = torch.tensor(encoding_by_hand(length, width), dtype=torch.float64)  # (T, d)
-    rotation = seqdocs.position_rotation(distance, width, dtype=torch.float64)
+    rotation = seqdocs.positional.position_rotation(distance, width, dtype=torch.float64)
     for p in range(distance, length - distance):
         ahead, behind = encoding[p] @ encoding[p + distance], encoding[p] @ encoding[p - distance]
         # The same, and equal to the sum of cos(omega_i * distance), whatever p.
@@ -147,7 +148,7 @@ def test_plain_attention_only_permutes_its_outputs(seed: int) -> None:
     output = seqdocs.self_attention(inputs, weights)["output"]
     reordered_output = seqdocs.self_attention(inputs[permutation], weights)["output"]
     torch.testing.assert_close(reordered_output, output[permutation], rtol=0, atol=1e-12)
-    assert seqdocs.permutation_gap(output, reordered_output, permutation) < 1e-12
+    assert seqdocs.experiments.permutation_gap(output, reordered_output, permutation) < 1e-12
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -155,8 +156,8 @@ def test_positions_and_the_causal_mask_each_break_the_symmetry(seed: int) -> Non
     inputs, weights, permutation = random_attention(seed, 6, 4, torch.float64)
     if permutation == sorted(permutation):
         permutation = permutation[::-1]  # the identity would change nothing
-    with_positions = seqdocs.self_attention(seqdocs.add_positions(inputs), weights)["output"]
-    reordered = seqdocs.self_attention(seqdocs.add_positions(inputs[permutation]), weights)["output"]
+    with_positions = seqdocs.self_attention(seqdocs.positional.add_positions(inputs), weights)["output"]
+    reordered = seqdocs.self_attention(seqdocs.positional.add_positions(inputs[permutation]), weights)["output"]
     assert (reordered - with_positions[permutation]).abs().max() > 1e-3
     causal = seqdocs.self_attention(inputs, weights, causal=True)["output"]
     reordered_causal = seqdocs.self_attention(inputs[permutation], weights, causal=True)["output"]
@@ -164,7 +165,7 @@ def test_positions_and_the_causal_mask_each_break_the_symmetry(seed: int) -> Non
 
 
 def test_order_experiment_on_a_longer_sequence() -> None:
-    experiment = seqdocs.order_experiment("a b c d e", "e c a d b", seed=3, embedding_size=4, dtype="float64")
+    experiment = seqdocs.experiments.order_experiment("a b c d e", "e c a d b", seed=3, embedding_size=4, dtype="float64")
     assert experiment.order == (4, 2, 0, 3, 1)
     differences = experiment.differences()
     assert differences["plain"] < 1e-12
@@ -173,7 +174,7 @@ def test_order_experiment_on_a_longer_sequence() -> None:
 
 
 def test_order_experiment_shares_embeddings_and_weights() -> None:
-    experiment = seqdocs.order_experiment()
+    experiment = seqdocs.experiments.order_experiment()
     original, reordered = (tensors["inputs"] for tensors in experiment.attention["plain"])
     assert torch.equal(reordered, original[list(experiment.order)])
     # And the recurrent states agree with a trace made directly, on "c b a" with a b c's vocabulary.
@@ -182,7 +183,7 @@ def test_order_experiment_shares_embeddings_and_weights() -> None:
 
 
 def test_repeated_tokens_are_matched_in_order() -> None:
-    experiment = seqdocs.order_experiment("a b a", "b a a", dtype="float64")
+    experiment = seqdocs.experiments.order_experiment("a b a", "b a a", dtype="float64")
     assert experiment.order == (1, 0, 2)
     assert experiment.gap("plain") < 1e-12
 
@@ -190,8 +191,8 @@ def test_repeated_tokens_are_matched_in_order() -> None:
 def test_permutation_gap_is_the_largest_difference_after_un_permuting() -> None:
     output = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     reordered = torch.tensor([[5.0, 6.0], [3.0, 4.5], [1.0, 2.0]])  # rows 2, 1, 0; one entry off by 0.5
-    assert seqdocs.permutation_gap(output, reordered, (2, 1, 0)) == 0.5
-    assert seqdocs.permutation_gap(output, reordered, (0, 1, 2)) == 4.0
+    assert seqdocs.experiments.permutation_gap(output, reordered, (2, 1, 0)) == 0.5
+    assert seqdocs.experiments.permutation_gap(output, reordered, (0, 1, 2)) == 4.0
 
 
 # --- The causal mask -------------------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def test_permutation_gap_is_the_largest_difference_after_un_permuting() -> None:
 
 @pytest.mark.parametrize("variant", ["causal", "positions_causal"])
 def test_causal_weights_are_zero_above_the_diagonal_and_rows_sum_to_one(variant: str) -> None:
-    experiment = seqdocs.order_experiment("a b c d", "d c b a", seed=7, embedding_size=3)
+    experiment = seqdocs.experiments.order_experiment("a b c d", "d c b a", seed=7, embedding_size=3)
     for tensors in experiment.attention[variant]:
         weights = tensors["attention_weights"]  # (T, T)
         length = weights.shape[-1]
@@ -227,33 +228,33 @@ def test_causal_weights_are_zero_above_the_diagonal_and_rows_sum_to_one(variant:
         (lambda: seqdocs.sinusoidal_positional_encoding(3, "2"), InputTypeError, "width must be a whole number"),
         (lambda: seqdocs.sinusoidal_positional_encoding(3, 2, dtype=torch.int64), seqdocs.InputTypeError,
          "dtype must be a floating-point"),
-        (lambda: seqdocs.position_rotation(1, 3), InputError, "width must be even for a rotation, got 3"),
-        (lambda: seqdocs.position_rotation(1, 0), InputError, "width must be between 1 and 512"),
-        (lambda: seqdocs.position_rotation(1.5, 2), InputTypeError, "distance must be a whole number"),
-        (lambda: seqdocs.position_rotation(10_001, 2), InputError, "distance must be between -10000 and 10000"),
-        (lambda: seqdocs.position_rotation(1, 2, dtype=torch.int32), InputTypeError, "dtype must be a floating-point"),
-        (lambda: seqdocs.add_positions([[1.0, 2.0]]), seqdocs.InputTypeError, "inputs must be a torch.Tensor"),
-        (lambda: seqdocs.add_positions(torch.ones(2, 2, dtype=torch.int64)), seqdocs.InputTypeError,
+        (lambda: seqdocs.positional.position_rotation(1, 3), InputError, "width must be even for a rotation, got 3"),
+        (lambda: seqdocs.positional.position_rotation(1, 0), InputError, "width must be between 1 and 512"),
+        (lambda: seqdocs.positional.position_rotation(1.5, 2), InputTypeError, "distance must be a whole number"),
+        (lambda: seqdocs.positional.position_rotation(10_001, 2), InputError, "distance must be between -10000 and 10000"),
+        (lambda: seqdocs.positional.position_rotation(1, 2, dtype=torch.int32), InputTypeError, "dtype must be a floating-point"),
+        (lambda: seqdocs.positional.add_positions([[1.0, 2.0]]), seqdocs.InputTypeError, "inputs must be a torch.Tensor"),
+        (lambda: seqdocs.positional.add_positions(torch.ones(2, 2, dtype=torch.int64)), seqdocs.InputTypeError,
          "floating-point numbers, got torch.int64"),
-        (lambda: seqdocs.add_positions(torch.ones(3)), seqdocs.InputError, r"must be \(\.\.\., T, E\)"),
-        (lambda: seqdocs.add_positions(torch.ones(0, 2)), seqdocs.InputError, "holds no token"),
-        (lambda: seqdocs.permutation_gap(torch.ones(3, 2), torch.ones(2, 2), (0, 1)), seqdocs.InputError,
+        (lambda: seqdocs.positional.add_positions(torch.ones(3)), seqdocs.InputError, r"must be \(\.\.\., T, E\)"),
+        (lambda: seqdocs.positional.add_positions(torch.ones(0, 2)), seqdocs.InputError, "holds no token"),
+        (lambda: seqdocs.experiments.permutation_gap(torch.ones(3, 2), torch.ones(2, 2), (0, 1)), seqdocs.InputError,
          "same shape"),
-        (lambda: seqdocs.permutation_gap(torch.ones(2, 2), torch.ones(2, 2), (0, 0)), seqdocs.InputError,
+        (lambda: seqdocs.experiments.permutation_gap(torch.ones(2, 2), torch.ones(2, 2), (0, 0)), seqdocs.InputError,
          r"order must hold each of 0\.\.1 once"),
-        (lambda: seqdocs.permutation_gap(torch.ones(2, 2), torch.ones(2, 2), (0.0, 1.0)), seqdocs.InputError,
+        (lambda: seqdocs.experiments.permutation_gap(torch.ones(2, 2), torch.ones(2, 2), (0.0, 1.0)), seqdocs.InputError,
          "order must hold each of"),
-        (lambda: seqdocs.permutation_gap([1.0], torch.ones(2, 2), (0, 1)), seqdocs.InputTypeError,
+        (lambda: seqdocs.experiments.permutation_gap([1.0], torch.ones(2, 2), (0, 1)), seqdocs.InputTypeError,
          "output must be a torch.Tensor"),
-        (lambda: seqdocs.order_experiment("a b c", "a b d"), seqdocs.InputError,
+        (lambda: seqdocs.experiments.order_experiment("a b c", "a b d"), seqdocs.InputError,
          "does not hold the same tokens as 'a b c'"),
-        (lambda: seqdocs.order_experiment("a b c", "a b"), seqdocs.InputError, "give the same tokens in another order"),
-        (lambda: seqdocs.order_experiment("", ""), seqdocs.InputError, "the sequence is empty"),
-        (lambda: seqdocs.order_experiment(seed=1.5), seqdocs.InputTypeError, "seed must be a whole number"),
-        (lambda: seqdocs.order_experiment(embedding_size=0), seqdocs.InputError, "embedding_size must be between"),
-        (lambda: seqdocs.order_experiment().final_states("transformer"), seqdocs.InputError,
+        (lambda: seqdocs.experiments.order_experiment("a b c", "a b"), seqdocs.InputError, "give the same tokens in another order"),
+        (lambda: seqdocs.experiments.order_experiment("", ""), seqdocs.InputError, "the sequence is empty"),
+        (lambda: seqdocs.experiments.order_experiment(seed=1.5), seqdocs.InputTypeError, "seed must be a whole number"),
+        (lambda: seqdocs.experiments.order_experiment(embedding_size=0), seqdocs.InputError, "embedding_size must be between"),
+        (lambda: seqdocs.experiments.order_experiment().final_states("transformer"), seqdocs.InputError,
          "unknown model 'transformer': use one of rnn, lstm, gru"),
-        (lambda: seqdocs.order_experiment().gap("sideways"), seqdocs.InputError, "unknown variant 'sideways'"),
+        (lambda: seqdocs.experiments.order_experiment().gap("sideways"), seqdocs.InputError, "unknown variant 'sideways'"),
     ],
 )
 def test_bad_input_names_the_problem(call, error, message) -> None:

@@ -7,6 +7,7 @@ from _figures import SHARES, arrows_from_origin, foreground, heatmap, plane, tok
 from _render import figure_style, subscript, tensor_table, vector_text
 
 import seqdocs
+import seqdocs.experiments
 
 
 SCALING_WIDTHS = (2, 16, 128)
@@ -27,7 +28,7 @@ def scaling_experiment() -> list[dict[str, float | int | str]]:
 
     The inputs are standard normal, like an embedding's rows. The weights are either the toy's kind (standard
     normal) or PyTorch's (`nn.Linear`: uniform in ±1/√d_model), both drawn by
-    [init_gradient_weights][seqdocs.init_gradient_weights].
+    [init_gradient_weights][seqdocs.experiments.init_gradient_weights].
 
     Returns:
         One row per width and kind of weight: the spread (standard deviation, over every seed and pair) of
@@ -36,10 +37,10 @@ def scaling_experiment() -> list[dict[str, float | int | str]]:
     rows = []
     for width in SCALING_WIDTHS:
         for kind, weight_scale in (("standard normal", 1.0), ("PyTorch's", None)):
-            config = seqdocs.GradientConfig(length=SCALING_TOKENS, embedding_size=width, hidden_size=width,
+            config = seqdocs.experiments.GradientConfig(length=SCALING_TOKENS, embedding_size=width, hidden_size=width,
                                             seeds=SCALING_SEEDS, weight_scale=weight_scale, dtype="float32")
-            inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, d_model)
-            tensors = seqdocs.self_attention(inputs, seqdocs.init_gradient_weights("attention", config))
+            inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, d_model)
+            tensors = seqdocs.self_attention(inputs, seqdocs.experiments.init_gradient_weights("attention", config))
             raw = tensors["queries"] @ tensors["keys"].transpose(-2, -1)  # (S, 1, T, T): q·k before the division
             rows.append({
                 "width": width, "kind": kind,

@@ -20,7 +20,7 @@ def rows_text(values: torch.Tensor, tokens: tuple[str, ...]) -> str:
 
 
 def build(out: Artifacts) -> None:
-    setup = seqdocs.make_setup("a b c", embedding_size=seqdocs.BLOCK_EMBEDDING_SIZE)
+    setup = seqdocs.make_setup("a b c", embedding_size=seqdocs.block.BLOCK_EMBEDDING_SIZE)
     post = seqdocs.BlockConfig()
     pre = seqdocs.BlockConfig(norm_first=True)
     causal = seqdocs.BlockConfig(causal=True)
@@ -28,7 +28,7 @@ def build(out: Artifacts) -> None:
     step = trace.steps[0]
     pre_step = seqdocs.block_trace(setup, pre).steps[0]
     causal_step = seqdocs.block_trace(setup, causal).steps[0]
-    cached = seqdocs.cached_block_trace(setup, causal)
+    cached = seqdocs.block.cached_block_trace(setup, causal)
     weights = seqdocs.BlockWeights.from_state_dict(trace.weights)
     tokens = setup.tokens
     width, heads = weights.width, post.num_heads
@@ -224,7 +224,7 @@ def build(out: Artifacts) -> None:
     # What each model keeps to read the next token, after each token.
     small = seqdocs.make_setup()  # the site's models: E = H = 2
     rnn, lstm, gru = seqdocs.rnn_trace(small), seqdocs.lstm_trace(small), seqdocs.gru_trace(small)
-    sizes = seqdocs.cache_size(cached)
+    sizes = seqdocs.block.cache_size(cached)
     kept_rows = [
         (f"RNN: $h$ ($H = {small.rnn.hidden_size}$)", [rnn.steps[t]["hidden"].numel() for t in range(len(tokens))]),
         (f"LSTM: $h$ and $c$ ($2H = {2 * small.lstm.hidden_size}$)",

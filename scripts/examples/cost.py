@@ -19,6 +19,7 @@ from _render import figure_style
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 import seqdocs
+import seqdocs.experiments
 
 NONDETERMINISTIC = True
 """This example records wall-clock times, which differ on every run."""
@@ -72,10 +73,10 @@ MARKERS = {"rnn": "o", "lstm": "s", "gru": "D", "attention": "^", "torch_lstm": 
 REFERENCES = ("torch_lstm", "fused_attention")
 
 
-def measure_all() -> tuple[dict[tuple[str, int], seqdocs.CostMeasurement], dict[int, seqdocs.SavedMemory]]:
+def measure_all() -> tuple[dict[tuple[str, int], seqdocs.experiments.CostMeasurement], dict[int, seqdocs.experiments.SavedMemory]]:
     """Every model in MODELS measured in full at every length; and the memory fused attention keeps, by length."""
     workloads = {
-        (model, length): seqdocs.make_workload(model, length, batch=BATCH, width=WIDTH, seed=SEED)
+        (model, length): seqdocs.experiments.make_workload(model, length, batch=BATCH, width=WIDTH, seed=SEED)
         for length in LENGTHS
         for model in MODELS
     }
@@ -85,12 +86,12 @@ def measure_all() -> tuple[dict[tuple[str, int], seqdocs.CostMeasurement], dict[
     counts = {}
     for key, workload in workloads.items():
         outputs = []  # one forward pass serves two counts: saved_memory runs it, dependent_steps walks its graph
-        saved = seqdocs.saved_memory(lambda: outputs.append(workload.forward()), not_counted=workload.leaves)
+        saved = seqdocs.experiments.saved_memory(lambda: outputs.append(workload.forward()), not_counted=workload.leaves)
         counts[key] = {
             "saved": saved,
-            "dependent_steps": seqdocs.dependent_steps(outputs.pop()),
-            "forward_peak": seqdocs.peak_memory(workload.run_forward),
-            "forward_backward_peak": seqdocs.peak_memory(workload.run_forward_backward),
+            "dependent_steps": seqdocs.experiments.dependent_steps(outputs.pop()),
+            "forward_peak": seqdocs.experiments.peak_memory(workload.run_forward),
+            "forward_backward_peak": seqdocs.experiments.peak_memory(workload.run_forward_backward),
         }
     # Rounds: each round times every model at every length once. A slow spell of the shared machine then
     # lands on one round of many lengths, where the median discards it, not on every repeat of one length.
@@ -98,23 +99,23 @@ def measure_all() -> tuple[dict[tuple[str, int], seqdocs.CostMeasurement], dict[
     for _ in range(REPEATS):
         for (model, length), workload in workloads.items():
             for field, call in (("forward", workload.run_forward), ("forward_backward", workload.run_forward_backward)):
-                seconds[(model, length), field].append(seqdocs.time_call(call, repeats=1, warmup=0).median)
+                seconds[(model, length), field].append(seqdocs.experiments.time_call(call, repeats=1, warmup=0).median)
     costs = {}
     for key, workload in workloads.items():
-        costs[key] = seqdocs.CostMeasurement(
+        costs[key] = seqdocs.experiments.CostMeasurement(
             model=workload.model,
             length=key[1],
             batch=BATCH,
             width=WIDTH,
-            forward=seqdocs.Timing.from_seconds(seconds[key, "forward"]),
-            forward_backward=seqdocs.Timing.from_seconds(seconds[key, "forward_backward"]),
+            forward=seqdocs.experiments.Timing.from_seconds(seconds[key, "forward"]),
+            forward_backward=seqdocs.experiments.Timing.from_seconds(seconds[key, "forward_backward"]),
             threads=torch.get_num_threads(),
             **counts[key],
         )
     fused = {}
     for length in LENGTHS:
-        workload = seqdocs.make_workload(SAVED_ONLY, length, batch=BATCH, width=WIDTH, seed=SEED)
-        fused[length] = seqdocs.saved_memory(workload.forward, not_counted=workload.leaves)
+        workload = seqdocs.experiments.make_workload(SAVED_ONLY, length, batch=BATCH, width=WIDTH, seed=SEED)
+        fused[length] = seqdocs.experiments.saved_memory(workload.forward, not_counted=workload.leaves)
     return costs, fused
 
 
@@ -654,7 +655,7 @@ def one_count(counts: set[int], what: str) -> str:
 
 def build(out: Artifacts) -> None:
     torch.set_num_threads(THREADS)
-    machine = seqdocs.describe_machine(threads=torch.get_num_threads())
+    machine = seqdocs.experiments.describe_machine(threads=torch.get_num_threads())
     costs, fused = measure_all()
     saved = {key: cost.saved for key, cost in costs.items()} | {(SAVED_ONLY, length): fused[length] for length in LENGTHS}
     shortest, longest, half = LENGTHS[0], LENGTHS[-1], LENGTHS[-2]

@@ -15,8 +15,9 @@ from _artifacts import Artifacts
 from _render import figure_style
 
 import seqdocs
+import seqdocs.experiments
 
-CONFIG = seqdocs.GradientConfig(
+CONFIG = seqdocs.experiments.GradientConfig(
     length=64,
     embedding_size=16,
     hidden_size=32,
@@ -44,12 +45,12 @@ BAND = (0.1, 0.9)
 """The quantiles over seeds that bound the shaded band."""
 
 ATTENTION_VARIANTS = (
-    seqdocs.AttentionVariant(),
-    seqdocs.AttentionVariant(causal=True),
-    seqdocs.AttentionVariant(positions=True),
-    seqdocs.AttentionVariant(layers=2),
-    seqdocs.AttentionVariant(layers=2, causal=True),
-    seqdocs.AttentionVariant(layers=2, positions=True, causal=True),
+    seqdocs.experiments.AttentionVariant(),
+    seqdocs.experiments.AttentionVariant(causal=True),
+    seqdocs.experiments.AttentionVariant(positions=True),
+    seqdocs.experiments.AttentionVariant(layers=2),
+    seqdocs.experiments.AttentionVariant(layers=2, causal=True),
+    seqdocs.experiments.AttentionVariant(layers=2, positions=True, causal=True),
 )
 """The kinds of self-attention measured beside the main experiment, on its inputs and seeds."""
 
@@ -158,7 +159,7 @@ def key(curve: str) -> str:
     return curve.replace("_forget_bias_", "")
 
 
-def fade_text(flow: seqdocs.GradientFlow, curve: str) -> str:
+def fade_text(flow: seqdocs.experiments.GradientFlow, curve: str) -> str:
     distance = flow.distance_below(curve, FRACTION)
     return str(distance) if distance is not None else f"not within {flow.config.length - 1}"
 
@@ -183,8 +184,8 @@ def settings_table() -> str:
         ("Final state", "$h_T$", "the last hidden state (the LSTM's, not its cell); attention's last output"),
         ("Norm", "Frobenius", "the root of the sum of the squares of the Jacobian's entries"),
         ("Band", f"{BAND[0]:.0%} to {BAND[1]:.0%} of seeds", "quantiles over seeds, interpolated between seeds"),
-        ("Comparisons", f"bootstrap, {seqdocs.evidence.CONFIDENCE:.0%}",
-         f"an interval for the difference of two medians over seeds, from {seqdocs.evidence.BOOTSTRAP_RESAMPLES:,} "
+        ("Comparisons", f"bootstrap, {seqdocs.experiments.evidence.CONFIDENCE:.0%}",
+         f"an interval for the difference of two medians over seeds, from {seqdocs.experiments.evidence.BOOTSTRAP_RESAMPLES:,} "
          "resamples; a ranking only where it excludes 0"),
         ("Precision", CONFIG.dtype, "about 16 significant digits, so rounding plays no visible part in the curves"),
     ]
@@ -193,7 +194,7 @@ def settings_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_table(flow: seqdocs.GradientFlow) -> str:
+def summary_table(flow: seqdocs.experiments.GradientFlow) -> str:
     last = flow.config.length - 1
     lines = [
         f"| Model | median at Δ = 0 | median at Δ = {COMPARED_AT} | faded {1 / FRACTION:,.0f}-fold by Δ = "
@@ -209,7 +210,7 @@ def summary_table(flow: seqdocs.GradientFlow) -> str:
     return "\n".join(lines) + "\n"
 
 
-def distance_table(flow: seqdocs.GradientFlow, statistic: str, labels: dict[str, str] = SHORT_LABELS) -> str:
+def distance_table(flow: seqdocs.experiments.GradientFlow, statistic: str, labels: dict[str, str] = SHORT_LABELS) -> str:
     """One row per curve, one column per shown distance: the median, or the band's two ends."""
     header = "| Model | " + " | ".join(f"Δ = {distance}" for distance in SHOWN_DISTANCES) + " |"
     lines = [header, "| --- |" + " ---: |" * len(SHOWN_DISTANCES)]
@@ -226,7 +227,7 @@ def distance_table(flow: seqdocs.GradientFlow, statistic: str, labels: dict[str,
     return "\n".join(lines) + "\n"
 
 
-def draw(flow: seqdocs.GradientFlow, labels: dict[str, str] = LABELS, colours: dict[str, str] = COLOURS,
+def draw(flow: seqdocs.experiments.GradientFlow, labels: dict[str, str] = LABELS, colours: dict[str, str] = COLOURS,
          linestyles: dict[str, object] = LINESTYLES):
     distances = torch.arange(flow.config.length).numpy()
     with figure_style():
@@ -248,7 +249,7 @@ def draw(flow: seqdocs.GradientFlow, labels: dict[str, str] = LABELS, colours: d
     return figure
 
 
-def alt_text(flow: seqdocs.GradientFlow, intro: str, labels: dict[str, str] = LABELS) -> str:
+def alt_text(flow: seqdocs.experiments.GradientFlow, intro: str, labels: dict[str, str] = LABELS) -> str:
     last = flow.config.length - 1
     parts = []
     for curve in labels:
@@ -266,24 +267,24 @@ def alt_text(flow: seqdocs.GradientFlow, intro: str, labels: dict[str, str] = LA
     return text
 
 
-def last_attention_weight(config: seqdocs.GradientConfig) -> float:
+def last_attention_weight(config: seqdocs.experiments.GradientConfig) -> float:
     """The median over seeds of the largest attention weight the last token gives any input."""
-    inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
-    weights = seqdocs.init_gradient_weights("attention", config)
+    inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, E)
+    weights = seqdocs.experiments.init_gradient_weights("attention", config)
     attention = seqdocs.self_attention(inputs, weights)["attention_weights"][..., -1, :]  # (S, 1, T)
     return attention.amax(dim=-1).median().item()
 
 
-def mean_forget_gate(config: seqdocs.GradientConfig, bias: float) -> float:
-    inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
-    weights = seqdocs.init_gradient_weights("lstm", config, forget_bias=bias)
+def mean_forget_gate(config: seqdocs.experiments.GradientConfig, bias: float) -> float:
+    inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, E)
+    weights = seqdocs.experiments.init_gradient_weights("lstm", config, forget_bias=bias)
     return seqdocs.lstm_forward(inputs, weights, keep=("forget_gate",))["forget_gate"].mean().item()
 
 
-def mean_update_gate(config: seqdocs.GradientConfig) -> float:
-    inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
-    weights = seqdocs.init_gradient_weights("gru", config)
-    return seqdocs.recurrent_states("gru", inputs, weights, keep=("update_gate",))["update_gate"].mean().item()
+def mean_update_gate(config: seqdocs.experiments.GradientConfig) -> float:
+    inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, E)
+    weights = seqdocs.experiments.init_gradient_weights("gru", config)
+    return seqdocs.experiments.recurrent_states("gru", inputs, weights, keep=("update_gate",))["update_gate"].mean().item()
 
 
 def printed(value: float) -> float:
@@ -301,7 +302,7 @@ def ratio_text(larger: float, smaller: float) -> str:
     return f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.2g}" if ratio >= 10 else f"{ratio:.2f}"
 
 
-def crossing_story(flow: seqdocs.GradientFlow, crossing: seqdocs.Crossing) -> str:
+def crossing_story(flow: seqdocs.experiments.GradientFlow, crossing: seqdocs.experiments.Crossing) -> str:
     """Where the RNN's median falls below attention's, as the rule decided it distance by distance (`crossing`)."""
     rnn, attention = flow.median("rnn"), flow.median("attention")
     if crossing.kind == "never_below":
@@ -341,7 +342,7 @@ def trend_words(comparison) -> str:
     return {"higher": "higher far back", "lower": "lower far back", "unclear": "no clear difference"}[comparison.verdict]
 
 
-def variant_values(variants: seqdocs.GradientFlow, flow: seqdocs.GradientFlow) -> dict[str, str]:
+def variant_values(variants: seqdocs.experiments.GradientFlow, flow: seqdocs.experiments.GradientFlow) -> dict[str, str]:
     """What each kind of attention shows, each sentence chosen by the trend rule on its per-seed norms."""
     last = variants.config.length - 1
     values = {}
@@ -403,7 +404,7 @@ def variant_values(variants: seqdocs.GradientFlow, flow: seqdocs.GradientFlow) -
     return values
 
 
-def forget_story(flow: seqdocs.GradientFlow, gates: dict[float, float]) -> str:
+def forget_story(flow: seqdocs.experiments.GradientFlow, gates: dict[float, float]) -> str:
     last = flow.config.length - 1
     per_step = {bias: flow.factor_per_step(f"lstm_forget_bias_{bias:g}", 1, last) for bias in gates}
     text = (
@@ -423,7 +424,7 @@ def forget_story(flow: seqdocs.GradientFlow, gates: dict[float, float]) -> str:
     return text
 
 
-def story_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
+def story_values(flow: seqdocs.experiments.GradientFlow) -> dict[str, str]:
     """The results in words: which way each part of the usual story went, chosen by the numbers."""
     last = flow.config.length - 1
     values = {}
@@ -549,7 +550,7 @@ def story_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
     return values
 
 
-def notebook_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
+def notebook_values(flow: seqdocs.experiments.GradientFlow) -> dict[str, str]:
     last = flow.config.length - 1
     per_step = {curve: flow.factor_per_step(curve, 1, last) for curve in flow.config.curves}
     # Grows or shrinks only where the rule separates the first input (distance T - 1) from distance 1.
@@ -593,10 +594,10 @@ def notebook_values(flow: seqdocs.GradientFlow) -> dict[str, str]:
 
 
 def build(out: Artifacts) -> None:
-    flow = seqdocs.gradient_flow(CONFIG)
-    notebook = seqdocs.gradient_flow(NOTEBOOK_CONFIG)
-    variants = seqdocs.attention_gradient_flow(ATTENTION_VARIANTS, CONFIG)
-    checks = seqdocs.check_gradient_flow(flow) + seqdocs.check_attention_gradient_flow(variants, ATTENTION_VARIANTS)
+    flow = seqdocs.experiments.gradient_flow(CONFIG)
+    notebook = seqdocs.experiments.gradient_flow(NOTEBOOK_CONFIG)
+    variants = seqdocs.experiments.attention_gradient_flow(ATTENTION_VARIANTS, CONFIG)
+    checks = seqdocs.experiments.check_gradient_flow(flow) + seqdocs.experiments.check_attention_gradient_flow(variants, ATTENTION_VARIANTS)
     last = CONFIG.length - 1
 
     out.markdown("settings", settings_table())
@@ -637,8 +638,8 @@ def build(out: Artifacts) -> None:
     out.value("compared_at", str(COMPARED_AT))
     out.value("band_low", f"{BAND[0]:.0%}")
     out.value("band_high", f"{BAND[1]:.0%}")
-    out.value("resamples", f"{seqdocs.evidence.BOOTSTRAP_RESAMPLES:,}")
-    out.value("confidence", f"{seqdocs.evidence.CONFIDENCE:.0%}")
+    out.value("resamples", f"{seqdocs.experiments.evidence.BOOTSTRAP_RESAMPLES:,}")
+    out.value("confidence", f"{seqdocs.experiments.evidence.CONFIDENCE:.0%}")
     out.value("bound", f"{1 / math.sqrt(CONFIG.hidden_size):.3f}")
     for curve in CONFIG.curves:
         median = flow.median(curve)
@@ -661,7 +662,7 @@ def build(out: Artifacts) -> None:
     out.value("crossing_kind", crossing.kind)
     out.value("crossing_verdicts", " ".join(crossing.verdicts))
     toy = seqdocs.make_setup()  # the other pages' toy: "a b c", seed 42, standard-normal weights
-    toy_norms = seqdocs.gradient_norms("rnn", toy.inputs, toy.rnn)  # (3,), by distance
+    toy_norms = seqdocs.experiments.gradient_norms("rnn", toy.inputs, toy.rnn)  # (3,), by distance
     out.value("toy_norms", ", ".join(f"{value:.4f}" for value in toy_norms.tolist()))
     out.value("toy_tokens", ", ".join(f"`{token}`" for token in reversed(toy.tokens)))
     if bool((toy_norms[1:] > toy_norms[:-1]).all()):

@@ -155,14 +155,14 @@ def weights_table(result: seqdocs.LearningStep, names: dict[str, str], rows: lis
 
 def build(out: Artifacts) -> None:
     setup = seqdocs.make_setup()
-    rnn = seqdocs.rnn_learning_step(setup)
-    lstm = seqdocs.lstm_learning_step(setup)
+    rnn = seqdocs.learning.rnn_learning_step(setup)
+    lstm = seqdocs.learning.lstm_learning_step(setup)
     tokens = [f"`{token}`" for token in setup.vocabulary.tokens]
     learning_rate, max_norm = rnn.options["learning_rate"], rnn.options["max_norm"]
 
     out.value("learning_rate", f"{learning_rate:g}")
     out.value("max_norm", f"{max_norm:g}")
-    out.value("readout_seed", str(seqdocs.READOUT_SEED))
+    out.value("readout_seed", str(seqdocs.learning.READOUT_SEED))
     out.value("predictions", str(sum(target is not None for target in rnn.targets)))
     out.markdown(
         "readout",
@@ -184,7 +184,7 @@ def build(out: Artifacts) -> None:
     clipped_norm = norm(torch.cat([g.flatten() for g in rnn.clipped_gradients.values()]))
     out.value("rnn_clipped_norm", format_number(clipped_norm))
     out.value("rnn_updated_loss", format_number(float(rnn.updated_loss)))
-    unclipped = seqdocs.rnn_learning_step(setup, max_norm=None)
+    unclipped = seqdocs.learning.rnn_learning_step(setup, max_norm=None)
     out.value("rnn_unclipped_loss", format_number(float(unclipped.updated_loss)))
     out.value("clip_sentence", clip_sentence(rnn, unclipped))
 
@@ -208,7 +208,7 @@ def build(out: Artifacts) -> None:
     out.value("lstm_norm", format_number(float(lstm.gradient_norm)))
     out.value("lstm_scale", format_number(float(lstm.clip_scale)))
     out.value("lstm_updated_loss", format_number(float(lstm.updated_loss)))
-    out.value("lstm_clip_sentence", clip_sentence(lstm, seqdocs.lstm_learning_step(setup, max_norm=None)))
+    out.value("lstm_clip_sentence", clip_sentence(lstm, seqdocs.learning.lstm_learning_step(setup, max_norm=None)))
     forget_sentence = forget_path_sentence(lstm)
     out.value("forget_sentence", forget_sentence)
 

@@ -1,7 +1,7 @@
 """The memory page: four models trained to recall the first token across N distractors, every seed shown.
 
 All settings are fixed here, before any run. Every sentence that ranks models, or says a claim holds, is chosen
-by the Wilson rule of `seqdocs.evidence` (through `seqdocs.compare_solved`) from the per-seed results.
+by the Wilson rule of `seqdocs.experiments.evidence` (through `seqdocs.experiments.compare_solved`) from the per-seed results.
 """
 
 import concurrent.futures
@@ -16,7 +16,8 @@ from _figures import PALETTE, SHARES, SIGNED, foreground
 from _render import figure_style
 
 import seqdocs
-from seqdocs.evidence import CONFIDENCE, compare_rates, wilson_interval
+import seqdocs.experiments
+from seqdocs.experiments.evidence import CONFIDENCE, compare_rates, wilson_interval
 
 DISTRACTORS = (4, 8, 16, 32)
 """The gaps tried, doubling up to 32; the sequence is two tokens longer (the symbol and the query).
@@ -25,7 +26,7 @@ Training time grows with the sequence, so a gap of 64 alone would cost as much a
 than the cold build can afford. A gap of 2 was dropped when the seeds went from 5 to 20, to stay within the
 build's budget; with 5 seeds every model had solved it with every seed."""
 
-SEEDS = seqdocs.MEMORY_SEEDS
+SEEDS = seqdocs.experiments.MEMORY_SEEDS
 """20 seeds per model and gap: enough for two solve rates to land in separate Wilson intervals."""
 
 # The budget (steps, batch, seeds, gaps, held-out size) is what the page can afford in a cold build of the site,
@@ -34,7 +35,7 @@ SEEDS = seqdocs.MEMORY_SEEDS
 LONG_RUNNING = True
 """The site's longest unit: the build starts it first (scripts/build_artifacts.py)."""
 
-CONFIG = seqdocs.MemoryConfig(
+CONFIG = seqdocs.experiments.MemoryConfig(
     num_symbols=8,
     num_distractor_tokens=8,
     embedding_size=16,
@@ -60,7 +61,7 @@ NAMES = {
     "attention": "self-attention",
     "attention_position": "self-attention, position only",
 }
-COLOURS = dict(zip(seqdocs.MEMORY_MODELS, PALETTE)) | {"attention_position": PALETTE[3]}
+COLOURS = dict(zip(seqdocs.experiments.MEMORY_MODELS, PALETTE)) | {"attention_position": PALETTE[3]}
 MARKERS = {"rnn": "o", "lstm": "s", "gru": "D", "attention": "^", "attention_position": "v"}
 # Eight symbols need eight colours, more than the site's palette has: matplotlib's tab10, told apart by marker too.
 SYMBOL_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -91,16 +92,16 @@ def capital(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def train_one(column_and_gap: tuple[str, int]) -> seqdocs.MemoryRun:
+def train_one(column_and_gap: tuple[str, int]) -> seqdocs.experiments.MemoryRun:
     """One column at one gap, all SEEDS stacked into one training run."""
     column, gap = column_and_gap
     torch.set_num_threads(1)  # as every unit of the build: the same arithmetic, so the same bits, in any process
-    return seqdocs.train_memory_model(
+    return seqdocs.experiments.train_memory_model(
         MODEL_OF[column], gap, SEEDS, POSITION_CONFIG if column.endswith("_position") else CONFIG
     )
 
 
-def train_all() -> dict[tuple[str, int], seqdocs.MemoryRun]:
+def train_all() -> dict[tuple[str, int], seqdocs.experiments.MemoryRun]:
     """Every column at every gap.
 
     This is the site's longest unit, so its runs are shared between two processes: while the build's other
@@ -115,20 +116,20 @@ def train_all() -> dict[tuple[str, int], seqdocs.MemoryRun]:
     return {job: runs[job] for job in jobs}
 
 
-def content_runs(runs: dict) -> list[seqdocs.MemoryRun]:
-    return [runs[column, gap] for column in seqdocs.MEMORY_MODELS for gap in DISTRACTORS]
+def content_runs(runs: dict) -> list[seqdocs.experiments.MemoryRun]:
+    return [runs[column, gap] for column in seqdocs.experiments.MEMORY_MODELS for gap in DISTRACTORS]
 
 
-def position_runs(runs: dict) -> list[seqdocs.MemoryRun]:
+def position_runs(runs: dict) -> list[seqdocs.experiments.MemoryRun]:
     return [runs["attention_position", gap] for gap in DISTRACTORS]
 
 
-def at_chance(run: seqdocs.MemoryRun, above_chance: float) -> int:
+def at_chance(run: seqdocs.experiments.MemoryRun, above_chance: float) -> int:
     """How many seeds stayed below the clearly-above-chance accuracy: as good as guessing."""
     return int((run.test_accuracy < above_chance).sum())
 
 
-def solved_text(run: seqdocs.MemoryRun) -> str:
+def solved_text(run: seqdocs.experiments.MemoryRun) -> str:
     """'16/20 [58–92%]': how many seeds solved it, and the Wilson interval of that share."""
     low, high = wilson_interval(run.solved_seeds, len(run.seeds))
     return f"{run.solved_seeds}/{len(run.seeds)} [{100 * low:.0f}–{100 * high:.0f}%]"
@@ -139,9 +140,9 @@ def seed_range() -> str:
 
 
 def settings_table(runs: dict, above_chance: float) -> str:
-    optimizer = seqdocs.OPTIMIZER([torch.zeros(1, requires_grad=True)]).defaults
+    optimizer = seqdocs.experiments.OPTIMIZER([torch.zeros(1, requires_grad=True)]).defaults
     counts = {
-        column: sorted({seqdocs.count_parameters(runs[column, gap].parameters) for gap in DISTRACTORS})
+        column: sorted({seqdocs.experiments.count_parameters(runs[column, gap].parameters) for gap in DISTRACTORS})
         for column in COLUMNS
     }
     count_text = "; ".join(
@@ -162,7 +163,7 @@ def settings_table(runs: dict, above_chance: float) -> str:
         ("Chance level", percent(c.chance), "1/K: the accuracy of guessing"),
         ("Clearly above chance", f"≥ {percent(above_chance)}",
          f"guessing reaches this on {c.test_size:,} sequences with probability below {ABOVE_CHANCE_P:.1%}"),
-        ("Solved", f"≥ {percent(seqdocs.SOLVED_ACCURACY)}",
+        ("Solved", f"≥ {percent(seqdocs.experiments.SOLVED_ACCURACY)}",
          "a seed that reaches this on the held-out sequences has solved the task"),
         ("Decision rule", f"Wilson {CONFIDENCE:.0%} intervals",
          "on the share of seeds that solved the task; one model is called ahead of another only where the "
@@ -182,7 +183,7 @@ def settings_table(runs: dict, above_chance: float) -> str:
         ("Self-attention", "1 layer, 1 head",
          "sinusoidal positional encoding added to the embeddings; no mask, no feed-forward layer"),
         ("Readout", "linear, at the query", "the vector at the last position, mapped to K scores"),
-        ("Optimizer", seqdocs.OPTIMIZER.__name__,
+        ("Optimizer", seqdocs.experiments.OPTIMIZER.__name__,
          f"betas {optimizer['betas']}, eps {optimizer['eps']:g}, no weight decay"),
         ("Learning rate", f"{c.learning_rate:g}", "constant"),
         ("Training steps", f"{c.steps:,}", "the same for every model and gap"),
@@ -232,8 +233,8 @@ def versus(runs: dict, a: str, b: str, gaps) -> str:
 
 def pair_sentence(runs: dict, a: str, b: str) -> tuple[str, str]:
     """The verdict of model a against model b over all gaps, and the sentence the verdict chooses."""
-    comparisons = seqdocs.compare_by_gap(content_runs(runs), a, b)
-    verdict = seqdocs.overall_verdict(comparisons.values())
+    comparisons = seqdocs.experiments.compare_by_gap(content_runs(runs), a, b)
+    verdict = seqdocs.experiments.overall_verdict(comparisons.values())
     ahead = [gap for gap, comparison in comparisons.items() if comparison.verdict == "higher"]
     behind = [gap for gap, comparison in comparisons.items() if comparison.verdict == "lower"]
     a_name, b_name = NAMES[a], NAMES[b]
@@ -257,7 +258,7 @@ def reach_lines(runs: dict) -> tuple[dict[str, int | None], str]:
     shortest = DISTRACTORS[0]
     for column in COLUMNS:
         group = position_runs(runs) if column.endswith("_position") else content_runs(runs)
-        drop, _ = seqdocs.first_clear_drop(group, MODEL_OF[column])
+        drop, _ = seqdocs.experiments.first_clear_drop(group, MODEL_OF[column])
         drops[column] = drop
         name = f"**{capital(NAMES[column])}**"
         if drop is None:
@@ -299,13 +300,13 @@ def longest_sentence(runs: dict) -> tuple[dict[str, list[str]], str]:
     gap = DISTRACTORS[-1]
     group = content_runs(runs)
     beats = {}
-    for a in seqdocs.MEMORY_MODELS:
-        beats[a] = [b for b in seqdocs.MEMORY_MODELS if b != a
-                    and seqdocs.compare_by_gap(group, a, b)[gap].verdict == "higher"]
+    for a in seqdocs.experiments.MEMORY_MODELS:
+        beats[a] = [b for b in seqdocs.experiments.MEMORY_MODELS if b != a
+                    and seqdocs.experiments.compare_by_gap(group, a, b)[gap].verdict == "higher"]
     sentence = f"At the longest gap, N = {gap}, " + name_list(
-        [f"{runs[model, gap].solved_seeds} of {len(SEEDS)} {NAMES[model]} seeds" for model in seqdocs.MEMORY_MODELS]
+        [f"{runs[model, gap].solved_seeds} of {len(SEEDS)} {NAMES[model]} seeds" for model in seqdocs.experiments.MEMORY_MODELS]
     ) + " solved the task."
-    winners = [model for model in seqdocs.MEMORY_MODELS if beats[model]]
+    winners = [model for model in seqdocs.experiments.MEMORY_MODELS if beats[model]]
     if winners:
         sentence += " By the rule, " + "; ".join(
             f"{the(NAMES[model])} solved it clearly more often than {name_list([the(NAMES[b]) for b in beats[model]])}"
@@ -363,9 +364,9 @@ def attention_story(runs: dict, drops: dict) -> tuple[dict[str, str], str]:
                            else "the " + ("content" if content_drop is not None else "position-only") + " version.")
         )
     comparisons = {
-        gap: seqdocs.compare_solved(runs["attention", gap], runs["attention_position", gap]) for gap in DISTRACTORS
+        gap: seqdocs.experiments.compare_solved(runs["attention", gap], runs["attention_position", gap]) for gap in DISTRACTORS
     }
-    verdict = seqdocs.overall_verdict(comparisons.values())
+    verdict = seqdocs.experiments.overall_verdict(comparisons.values())
     verdicts["content_vs_position"] = verdict
     easier = [gap for gap, comparison in comparisons.items() if comparison.verdict == "higher"]
     harder = [gap for gap, comparison in comparisons.items() if comparison.verdict == "lower"]
@@ -448,7 +449,7 @@ def rule_example() -> str:
 
 def seen_sentence() -> str:
     """How likely a held-out sequence is to have turned up in training too, gap by gap."""
-    chances = {gap: seqdocs.chance_seen_in_training(gap, CONFIG) for gap in DISTRACTORS}
+    chances = {gap: seqdocs.experiments.chance_seen_in_training(gap, CONFIG) for gap in DISTRACTORS}
     common = [gap for gap in DISTRACTORS if chances[gap] >= 0.001]
     rare = [gap for gap in DISTRACTORS if chances[gap] < 0.001]
     if not common:
@@ -469,7 +470,7 @@ def accuracy_figure(runs: dict, above_chance: float):
     figure, axes_row = plt.subplots(1, len(COLUMNS), figsize=(9.6, 3.1), sharey=True)
     for axes, column in zip(axes_row, COLUMNS):
         axes.axhline(CONFIG.chance * 100, color=foreground(), linestyle=(0, (4, 3)), linewidth=1, alpha=0.7)
-        axes.axhline(seqdocs.SOLVED_ACCURACY * 100, color=foreground(), linestyle=":", linewidth=0.8, alpha=0.6)
+        axes.axhline(seqdocs.experiments.SOLVED_ACCURACY * 100, color=foreground(), linestyle=":", linewidth=0.8, alpha=0.6)
         for position, gap in zip(positions, DISTRACTORS):
             run = runs[column, gap]
             axes.scatter(position + offsets, (run.test_accuracy * 100).numpy(), s=10, marker=MARKERS[column],
@@ -485,7 +486,7 @@ def accuracy_figure(runs: dict, above_chance: float):
             axes.spines[side].set_visible(False)
     axes_row[0].set_ylabel("held-out accuracy (%)")
     # Outside the last panel, on the right, the labels can hide no dot.
-    for level, label in ((CONFIG.chance, "chance"), (seqdocs.SOLVED_ACCURACY, "solved")):
+    for level, label in ((CONFIG.chance, "chance"), (seqdocs.experiments.SOLVED_ACCURACY, "solved")):
         axes_row[-1].annotate(label, xy=(1.0, level * 100), xycoords=("axes fraction", "data"), xytext=(3, 0),
                               textcoords="offset points", ha="left", va="center", fontsize=8, color=foreground())
     figure.tight_layout()
@@ -493,7 +494,7 @@ def accuracy_figure(runs: dict, above_chance: float):
         f"{len(COLUMNS)} panels, one per model (the last is self-attention on the position-only task), each showing "
         "held-out accuracy (0 to 100%) against the number of distractors N "
         f"({', '.join(map(str, DISTRACTORS))}). Every one of the {len(SEEDS)} seeds is a dot; a dashed line marks "
-        f"chance, {percent(CONFIG.chance)}, a dotted one solved, {percent(seqdocs.SOLVED_ACCURACY)}; the number "
+        f"chance, {percent(CONFIG.chance)}, a dotted one solved, {percent(seqdocs.experiments.SOLVED_ACCURACY)}; the number "
         "above each column counts the seeds that solved it. "
         + " ".join(
             f"{capital(NAMES[column])}, seeds solved: "
@@ -541,14 +542,14 @@ def curves_figure(runs: dict):
     return figure, alt
 
 
-def pick_lstm(runs: dict) -> tuple[seqdocs.MemoryRun, int, str]:
+def pick_lstm(runs: dict) -> tuple[seqdocs.experiments.MemoryRun, int, str]:
     """The LSTM to open up, by a rule fixed before looking: at the longest gap where some LSTM seed solved the
     task, the first seed (in seed order) that solved it."""
     solved = [gap for gap in DISTRACTORS if runs["lstm", gap].solved_seeds > 0]
     gap = solved[-1] if solved else DISTRACTORS[0]
     run = runs["lstm", gap]
     if solved:
-        index = int((run.test_accuracy >= seqdocs.SOLVED_ACCURACY).nonzero()[0])
+        index = int((run.test_accuracy >= seqdocs.experiments.SOLVED_ACCURACY).nonzero()[0])
         why = (
             f"at N = {gap}, the longest gap at which any LSTM seed solved the task ({run.solved_seeds} of "
             f"{len(run.seeds)} did), the first of those seeds in seed order, seed {run.seeds[index]}. It answered "
@@ -632,7 +633,7 @@ def time_labels(names: list[str]) -> list[str]:
 
 def build(out: Artifacts) -> None:
     runs = train_all()
-    above_chance = seqdocs.above_chance_accuracy(CONFIG, p_value=ABOVE_CHANCE_P)
+    above_chance = seqdocs.experiments.above_chance_accuracy(CONFIG, p_value=ABOVE_CHANCE_P)
 
     out.markdown("settings", settings_table(runs, above_chance))
     out.markdown("results", results_table(runs, above_chance))
@@ -648,7 +649,7 @@ def build(out: Artifacts) -> None:
     out.value("sequences_seen", f"{CONFIG.steps * CONFIG.batch_size:,}")
     out.value("chance", percent(CONFIG.chance))
     out.value("above_chance", percent(above_chance))
-    out.value("solved", percent(seqdocs.SOLVED_ACCURACY))
+    out.value("solved", percent(seqdocs.experiments.SOLVED_ACCURACY))
     out.value("num_symbols", str(CONFIG.num_symbols))
     out.value("num_distractor_tokens", str(CONFIG.num_distractor_tokens))
     out.value("seeds", str(len(SEEDS)))
@@ -658,15 +659,15 @@ def build(out: Artifacts) -> None:
     out.value("gaps", str(len(DISTRACTORS)))
     out.value("longest_gap", str(DISTRACTORS[-1]))
     out.value("seen_sentence", seen_sentence())
-    out.value("models", str(len(seqdocs.MEMORY_MODELS)))
+    out.value("models", str(len(seqdocs.experiments.MEMORY_MODELS)))
     out.value("above_chance_p", f"{ABOVE_CHANCE_P:.1%}")
     guess_spread = (CONFIG.chance * (1 - CONFIG.chance) / CONFIG.test_size) ** 0.5  # binomial standard deviation
     out.value("guess_spread", f"{100 * guess_spread:.1f}")
-    example_tokens, example_symbols = seqdocs.memory_test_set(4, CONFIG)
+    example_tokens, example_symbols = seqdocs.experiments.memory_test_set(4, CONFIG)
     names = CONFIG.token_names()
     out.value("example_four", " ".join(names[token] for token in example_tokens[1].tolist()))
     out.value("example_four_answer", names[example_symbols[1].item()])
-    position_tokens, position_symbols = seqdocs.memory_test_set(4, POSITION_CONFIG)
+    position_tokens, position_symbols = seqdocs.experiments.memory_test_set(4, POSITION_CONFIG)
     position_names = POSITION_CONFIG.token_names()
     out.value("example_position", " ".join(position_names[token] for token in position_tokens[1].tolist()))
     out.value("example_position_answer", position_names[position_symbols[1].item()])
@@ -679,7 +680,7 @@ def build(out: Artifacts) -> None:
             "distractors": list(DISTRACTORS),
             "seeds": list(SEEDS),
             "above_chance": above_chance,
-            "solved": seqdocs.SOLVED_ACCURACY,
+            "solved": seqdocs.experiments.SOLVED_ACCURACY,
             "verdicts": verdicts,
             "runs": [
                 {
@@ -689,7 +690,7 @@ def build(out: Artifacts) -> None:
                     "distractors": gap,
                     "test_accuracy": runs[column, gap].test_accuracy.tolist(),
                     "solved_seeds": runs[column, gap].solved_seeds,
-                    "parameters": seqdocs.count_parameters(runs[column, gap].parameters),
+                    "parameters": seqdocs.experiments.count_parameters(runs[column, gap].parameters),
                     "clipped_fraction": runs[column, gap].clipped_fraction,
                 }
                 for column in COLUMNS
@@ -709,10 +710,10 @@ def build(out: Artifacts) -> None:
     run, index, why = pick_lstm(runs)
     out.value("lstm_choice", why)
     gap = run.num_distractors
-    tokens, symbols = seqdocs.memory_test_set(gap, CONFIG)  # (N_test, T), (N_test,)
-    states = seqdocs.lstm_memory_states(run.parameters, tokens, index, CONFIG)  # each (N_test, T, H)
-    share = seqdocs.symbol_share(states["cell"], symbols, CONFIG.num_symbols)  # (T, H)
-    summary = seqdocs.lstm_gate_summary(states)
+    tokens, symbols = seqdocs.experiments.memory_test_set(gap, CONFIG)  # (N_test, T), (N_test,)
+    states = seqdocs.experiments.lstm_memory_states(run.parameters, tokens, index, CONFIG)  # each (N_test, T, H)
+    share = seqdocs.experiments.symbol_share(states["cell"], symbols, CONFIG.num_symbols)  # (T, H)
+    summary = seqdocs.experiments.lstm_gate_summary(states)
     order = share[-1].argsort(descending=True)  # units by how much of the symbol their cell holds at the query
     top, second = order[0].item(), order[1].item()
     names = CONFIG.token_names()

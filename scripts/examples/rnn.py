@@ -9,6 +9,7 @@ from _figures import arrow, foreground, plane, token_colour
 from _render import carried_state, figure_style, step_tab, tensor_table, vector_text
 
 import seqdocs
+import seqdocs.experiments
 
 UNITS = ["unit 1", "unit 2"]
 SCALE_SEEDS = tuple(range(100))
@@ -39,23 +40,23 @@ def weight_scale_rows(setup: seqdocs.Setup) -> list[dict[str, float | int | str]
 
     Each seed gets its own RNN and its own sequence of standard normal token vectors, as long as the toy's,
     at two sizes: the toy's, and the Gradients chapter's. The weights come from
-    [init_gradient_weights][seqdocs.init_gradient_weights] (PyTorch's: uniform in ±1/√H, biases too).
+    [init_gradient_weights][seqdocs.experiments.init_gradient_weights] (PyTorch's: uniform in ±1/√H, biases too).
 
     Returns:
         One row per size and kind of weight: the share of the sums before the tanh (every step, unit and seed)
         that land outside the square [-1, 1], their median size, and the median slope of the tanh there.
     """
-    gradients = seqdocs.GradientConfig()
+    gradients = seqdocs.experiments.GradientConfig()
     sizes = [("the toy's", setup.embedding_size, setup.rnn.hidden_size),
              ("the Gradients chapter's", gradients.embedding_size, gradients.hidden_size)]
     rows = []
     for size, embedding_size, hidden_size in sizes:
         for kind, weight_scale in (("standard normal", 1.0), ("PyTorch's", None)):
-            config = seqdocs.GradientConfig(length=len(setup.tokens), embedding_size=embedding_size,
+            config = seqdocs.experiments.GradientConfig(length=len(setup.tokens), embedding_size=embedding_size,
                                             hidden_size=hidden_size, seeds=SCALE_SEEDS, weight_scale=weight_scale,
                                             dtype="float32")
-            weights = seqdocs.init_gradient_weights("rnn", config)  # (S, E, H), (S, H, H), (S, 1, H)
-            inputs = seqdocs.gradient_inputs(config)  # (S, 1, T, E)
+            weights = seqdocs.experiments.init_gradient_weights("rnn", config)  # (S, E, H), (S, H, H), (S, 1, H)
+            inputs = seqdocs.experiments.gradient_inputs(config)  # (S, 1, T, E)
             hidden = inputs.new_zeros(inputs.shape[:2] + (hidden_size,))  # (S, 1, H)
             sums = []
             for position in range(config.length):

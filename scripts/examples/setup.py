@@ -9,6 +9,7 @@ from _figures import arrows_from_origin, plane, token_colour
 from _render import figure_style, subscript, tensor_table, vector_text
 
 import seqdocs
+import seqdocs.experiments
 
 
 def build(out: Artifacts) -> None:
@@ -86,8 +87,8 @@ def build(out: Artifacts) -> None:
     # The hidden sizes are the package's defaults for the two chapters that use PyTorch's initialisation.
     sizes = [
         ("the toy pages", setup.rnn.hidden_size),
-        ("[Memory](memory.md)", seqdocs.MemoryConfig().hidden_size),
-        ("[Gradients](gradients.md)", seqdocs.GradientConfig().hidden_size),
+        ("[Memory](memory.md)", seqdocs.experiments.MemoryConfig().hidden_size),
+        ("[Gradients](gradients.md)", seqdocs.experiments.GradientConfig().hidden_size),
     ]
     lines = [
         "| where | hidden size $H$ | PyTorch's bound $1/\\sqrt{H}$ | PyTorch's spread $1/\\sqrt{3H}$ "

@@ -8,6 +8,7 @@ from _figures import SHARES, SIGNED, foreground, heatmap, plane, token_colour
 from _render import figure_style, format_number, tensor_table
 
 import seqdocs
+import seqdocs.experiments
 
 SEQUENCE, REORDERED = "a b c", "c b a"
 """The same three tokens, reversed. `b` stays in the middle, so only `a` and `c` move."""
@@ -54,7 +55,7 @@ def quoted(tokens: tuple[str, ...]) -> str:
     return "`" + " ".join(tokens) + "`"
 
 
-def matched_table(experiment: seqdocs.OrderExperiment, variant: str) -> str:
+def matched_table(experiment: seqdocs.experiments.OrderExperiment, variant: str) -> str:
     """One row per token: its output in each order, and how far apart the two are."""
     original, reordered = (tensors["output"] for tensors in experiment.attention[variant])  # (T, D) each
     position_in_reordered = {original_index: index for index, original_index in enumerate(experiment.order)}
@@ -69,7 +70,7 @@ def matched_table(experiment: seqdocs.OrderExperiment, variant: str) -> str:
     return tensor_table(rows, labels, columns + ["largest difference"])
 
 
-def both_orders(experiment: seqdocs.OrderExperiment, variant: str, tensor: str, column: str) -> str:
+def both_orders(experiment: seqdocs.experiments.OrderExperiment, variant: str, tensor: str, column: str) -> str:
     """One tensor of both orders as two tabs, rows in the order each sequence was given."""
     tabs = []
     for tokens, tensors in zip((experiment.tokens, experiment.reordered_tokens), experiment.attention[variant]):
@@ -83,8 +84,8 @@ def both_orders(experiment: seqdocs.OrderExperiment, variant: str, tensor: str, 
 
 
 def sweep_table(
-    sweeps: dict[str, list[dict[str, float]]], experiment: seqdocs.OrderExperiment,
-    float64_experiment: seqdocs.OrderExperiment,
+    sweeps: dict[str, list[dict[str, float]]], experiment: seqdocs.experiments.OrderExperiment,
+    float64_experiment: seqdocs.experiments.OrderExperiment,
 ) -> str:
     """Each model's difference at the page's seed, and the smallest and largest over every seed."""
     at_page_seed = {"float32": experiment.differences(), "float64": float64_experiment.differences()}
@@ -95,7 +96,7 @@ def sweep_table(
     ]
     rows = [(MODEL_NAMES[model], "final hidden states", model, "float32") for model in seqdocs.RECURRENT_MODELS]
     rows += [(VARIANT_NAMES[variant], "outputs, un-permuted", variant, "float32")
-             for variant in seqdocs.ATTENTION_VARIANTS]
+             for variant in seqdocs.experiments.ATTENTION_VARIANTS]
     rows.insert(4, ("self-attention, in float64", "outputs, un-permuted", "plain", "float64"))
     for name, compared, key, dtype in rows:
         over_seeds = [differences[key] for differences in sweeps[dtype]]
@@ -119,7 +120,7 @@ def encoding_heatmap(out: Artifacts) -> None:
         colour_bar.outline.set_visible(False)
         figure.tight_layout()
     last_pair = ENCODING_WIDTH // 2 - 1
-    slowest = seqdocs.ENCODING_BASE ** (-2 * last_pair / ENCODING_WIDTH)
+    slowest = seqdocs.positional.ENCODING_BASE ** (-2 * last_pair / ENCODING_WIDTH)
     alt = (
         f"The sinusoidal positional encoding for {ENCODING_LENGTH} positions (rows, position 0 at the top) and "
         f"{ENCODING_WIDTH} dimensions (columns), red for +1, white for 0, blue for -1. The first columns "
@@ -136,7 +137,7 @@ def encoding_heatmap(out: Artifacts) -> None:
 
 def encoding_circles(out: Artifacts) -> None:
     encoding = seqdocs.sinusoidal_positional_encoding(CIRCLE_POSITIONS, ENCODING_WIDTH)  # (T, d)
-    speeds = [seqdocs.ENCODING_BASE ** (-2 * pair / ENCODING_WIDTH) for pair in CIRCLE_PAIRS]
+    speeds = [seqdocs.positional.ENCODING_BASE ** (-2 * pair / ENCODING_WIDTH) for pair in CIRCLE_PAIRS]
     angles = np.linspace(0, 2 * np.pi, 200)
     with figure_style():
         figure, all_axes = plt.subplots(1, len(CIRCLE_PAIRS), figsize=(8.4, 3.3))
@@ -178,7 +179,7 @@ def encoding_circles(out: Artifacts) -> None:
     out.value("circle_speeds", ", ".join(f"{speed:.4g}" for speed in speeds))
 
 
-def weights_side_by_side(out: Artifacts, experiment: seqdocs.OrderExperiment) -> None:
+def weights_side_by_side(out: Artifacts, experiment: seqdocs.experiments.OrderExperiment) -> None:
     plain = experiment.attention["plain"][0]["attention_weights"]  # (T, T)
     causal = experiment.attention["causal"][0]
     labels = list(experiment.tokens)
@@ -208,12 +209,12 @@ def weights_side_by_side(out: Artifacts, experiment: seqdocs.OrderExperiment) ->
 
 
 def build(out: Artifacts) -> None:
-    experiment = seqdocs.order_experiment(SEQUENCE, REORDERED)
-    float64_experiment = seqdocs.order_experiment(SEQUENCE, REORDERED, dtype="float64")
+    experiment = seqdocs.experiments.order_experiment(SEQUENCE, REORDERED)
+    float64_experiment = seqdocs.experiments.order_experiment(SEQUENCE, REORDERED, dtype="float64")
     sweeps = {
-        "float32": [seqdocs.order_experiment(SEQUENCE, REORDERED, seed=seed).differences() for seed in SEEDS],
+        "float32": [seqdocs.experiments.order_experiment(SEQUENCE, REORDERED, seed=seed).differences() for seed in SEEDS],
         "float64": [
-            seqdocs.order_experiment(SEQUENCE, REORDERED, seed=seed, dtype="float64").differences() for seed in SEEDS
+            seqdocs.experiments.order_experiment(SEQUENCE, REORDERED, seed=seed, dtype="float64").differences() for seed in SEEDS
         ],
     }
     differences = experiment.differences()

@@ -21,7 +21,7 @@ with torch.no_grad():
     print(f"nn.TransformerEncoderLayer:\n{layer(step['inputs'][None])[0]}")
 
 # Generation: one token at a time with a causal block, keeping keys and values.
-cached = seqdocs.cached_block_trace(setup)
+cached = seqdocs.block.cached_block_trace(setup)
 for token_step in cached.steps:
     kept = token_step["keys"].numel() + token_step["values"].numel()
     print(f"after {token_step.token}: keeps {kept} numbers;",

@@ -6,7 +6,7 @@ torch.set_printoptions(precision=4, sci_mode=False)  # as in the tables
 setup = seqdocs.make_setup("a b c")
 
 # The RNN: one step of learning, last step first as the gradient flows.
-rnn = seqdocs.rnn_learning_step(setup, learning_rate=0.5, max_norm=1.0)
+rnn = seqdocs.learning.rnn_learning_step(setup, learning_rate=0.5, max_norm=1.0)
 print("loss", rnn.loss)
 for step in reversed(rnn.steps):
     print(f"step {step.index + 1} ({step.token!r})")
@@ -19,7 +19,7 @@ print("loss after", rnn.updated_loss)
 
 # The LSTM: the cell's gradient, and what reaches the cell before
 # through the forget gate.
-lstm = seqdocs.lstm_learning_step(setup, learning_rate=0.5, max_norm=1.0)
+lstm = seqdocs.learning.lstm_learning_step(setup, learning_rate=0.5, max_norm=1.0)
 print("LSTM loss", lstm.loss, "after", lstm.updated_loss)
 for step in reversed(lstm.steps):
     print(f"step {step.index + 1}  dL/dc", step["cell_gradient"],

@@ -4,7 +4,7 @@ import seqdocs
 
 width, delta, p = 32, 3, 10  # d_model, the distance, one position
 encoding = seqdocs.sinusoidal_positional_encoding(64, width, dtype=torch.float64)
-rotation = seqdocs.position_rotation(delta, width, dtype=torch.float64)
+rotation = seqdocs.positional.position_rotation(delta, width, dtype=torch.float64)
 
 # One rotation moves every position delta positions on: PE_{p+delta} = PE_p R.
 moved = encoding[:-delta] @ rotation  # PE_p R for p = 0 .. 60

@@ -7,20 +7,20 @@ like $T^2$, but it has no chain through time at all.
 
 Four things are measured here, each by a function that works on any model:
 
-- [time_call][seqdocs.time_call]: wall time, the median of several repeats after a warm-up, with the fastest
+- [time_call][seqdocs.experiments.time_call]: wall time, the median of several repeats after a warm-up, with the fastest
   and slowest (like `timeit`). Times change from run to run and machine to machine.
-- [saved_memory][seqdocs.saved_memory]: the bytes autograd keeps from the forward pass to use in the backward
+- [saved_memory][seqdocs.experiments.saved_memory]: the bytes autograd keeps from the forward pass to use in the backward
   pass, counted exactly through `torch.autograd.graph.saved_tensors_hooks`. Each storage counts once, however
   many operations save it; the inputs and weights are left out, as they exist whether or not you train. The
   same code gives the same count on every run.
-- [peak_memory][seqdocs.peak_memory]: the most memory a call held at one time, found by replaying every
+- [peak_memory][seqdocs.experiments.peak_memory]: the most memory a call held at one time, found by replaying every
   allocation and free that PyTorch's CPU allocator reported to the profiler. Everything the call makes counts
   here, the tensors it frees on the way included; what existed before the call does not. Allocation sizes do
   not depend on chance, so this too comes out the same on every run.
-- [dependent_steps][seqdocs.dependent_steps]: the longest chain of operations in the autograd graph, each of
+- [dependent_steps][seqdocs.experiments.dependent_steps]: the longest chain of operations in the autograd graph, each of
   which needs the one before it: how many things must happen one after the other, however many cores you have.
 
-[measure_cost][seqdocs.measure_cost] runs all four on one model at one length, using the package's own
+[measure_cost][seqdocs.experiments.measure_cost] runs all four on one model at one length, using the package's own
 [rnn_forward][seqdocs.rnn_forward], [lstm_forward][seqdocs.lstm_forward], [gru_forward][seqdocs.gru_forward]
 and [self_attention][seqdocs.self_attention], or two references from PyTorch: `nn.LSTM` (`"torch_lstm"`), a
 fused C++ loop over time, which autograd sees as a single operation; and `F.scaled_dot_product_attention`
@@ -49,7 +49,7 @@ from .._checks import check_choice, check_size
 from ..errors import InputError, InputTypeError
 
 COST_MODELS = ("rnn", "lstm", "gru", "attention", "torch_lstm", "fused_attention")
-"""The models [measure_cost][seqdocs.measure_cost] knows: the package's four, PyTorch's fused `nn.LSTM` and its
+"""The models [measure_cost][seqdocs.experiments.measure_cost] knows: the package's four, PyTorch's fused `nn.LSTM` and its
 fused attention kernel."""
 
 MAX_LENGTH = 4096
@@ -153,7 +153,7 @@ class Workload:
     """One model ready to read one batch of random sequences, with its weights set to require gradients.
 
     Attributes:
-        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        model: One of [COST_MODELS][seqdocs.experiments.COST_MODELS].
         inputs: (B, T, E) the input vectors: fixed data, so no gradient is computed for them.
         parameters: The model's weights, every one a leaf that requires gradients.
         forward: Runs the model over `inputs` and returns (B, T, H), its output at every position.
@@ -191,20 +191,20 @@ class CostMeasurement:
     r"""The cost of one model reading one batch of sequences of one length.
 
     Attributes:
-        model: Which model, one of [COST_MODELS][seqdocs.COST_MODELS].
+        model: Which model, one of [COST_MODELS][seqdocs.experiments.COST_MODELS].
         length: T, the sequence length.
         batch: B, how many sequences are read at once.
         width: E = H = $d_{\text{model}}$, the size of every input, hidden state, query, key and value.
         forward: Wall time of the forward pass alone, with autograd off (as when the model is only used).
         forward_backward: Wall time of a forward pass that records for autograd plus the backward pass that
             finds the gradient of every weight.
-        saved: What the forward pass keeps for the backward pass (see [saved_memory][seqdocs.saved_memory]).
+        saved: What the forward pass keeps for the backward pass (see [saved_memory][seqdocs.experiments.saved_memory]).
         forward_peak: The most memory the forward pass alone held at one time, with autograd off (see
-            [peak_memory][seqdocs.peak_memory]).
+            [peak_memory][seqdocs.experiments.peak_memory]).
         forward_backward_peak: The most memory a forward pass recorded for autograd and the backward pass
             after it held at one time, the gradients they leave included.
         dependent_steps: The longest chain of operations that must run one after the other (see
-            [dependent_steps][seqdocs.dependent_steps]).
+            [dependent_steps][seqdocs.experiments.dependent_steps]).
         threads: How many threads torch used while timing.
 
     Examples:
@@ -485,7 +485,7 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
     the same function as [self_attention][seqdocs.self_attention] but keeps no $T \times T$ matrix.
 
     Args:
-        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        model: One of [COST_MODELS][seqdocs.experiments.COST_MODELS].
         length: T, the sequence length (1 to 4096).
         batch: B, how many sequences at once (1 to 512).
         width: E = H = $d_{\text{model}}$, the size of inputs, hidden states, queries, keys and values (1 to 512).
@@ -522,7 +522,7 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
     if model == "rnn":
         weights = setup.rnn
         parameters = (weights.input_to_hidden, weights.hidden_to_hidden, weights.bias)
-        forward = lambda: rnn_forward(inputs, weights)  # noqa: E731 - (B, T, E) -> (B, T, H)
+        forward = lambda: rnn_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
     elif model == "lstm":
         weights = setup.lstm
         parameters = (weights.weight, weights.bias)
@@ -530,7 +530,7 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
     elif model == "gru":
         weights = setup.gru
         parameters = (weights.input_weight, weights.hidden_weight, weights.input_bias, weights.hidden_bias)
-        forward = lambda: gru_forward(inputs, weights)  # noqa: E731 - (B, T, E) -> (B, T, H)
+        forward = lambda: gru_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
     elif model == "attention":
         weights = setup.attention
         parameters = (weights.query, weights.key, weights.value)
@@ -580,7 +580,7 @@ def measure_cost(
     every time.
 
     Args:
-        model: One of [COST_MODELS][seqdocs.COST_MODELS].
+        model: One of [COST_MODELS][seqdocs.experiments.COST_MODELS].
         length: T, the sequence length (1 to 4096).
         batch: B, how many sequences at once (1 to 512).
         width: E = H = $d_{\text{model}}$ (1 to 512).

@@ -138,7 +138,7 @@ def median_difference_interval(
     """A percentile bootstrap interval for median(A) - median(B), from independent per-seed values.
 
     Each resample draws len(A) values of A and len(B) values of B with replacement, from a generator seeded
-    with [BOOTSTRAP_SEED][seqdocs.evidence.BOOTSTRAP_SEED], and takes the difference of their medians
+    with [BOOTSTRAP_SEED][seqdocs.experiments.evidence.BOOTSTRAP_SEED], and takes the difference of their medians
     (`torch.median`: the lower of the two middle values for an even count).
 
     Args:

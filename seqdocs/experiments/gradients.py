@@ -47,28 +47,25 @@ from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .._checks import check_choice, check_seeds, check_size, check_whole
-from ..attention import AttentionWeights, self_attention
+from ..attention import self_attention
 from ..errors import InputError, InputTypeError
-from .evidence import VERDICTS, Comparison, compare_medians
-from ..gru import GRUWeights, gru_forward
-from ..lstm import LSTMWeights, lstm_forward
+from ..models import MODELS, RECURRENT_MODELS, to_torch
 from ..positional import add_positions
 from ..reference import TOLERANCE, Check
-from ..rnn import RNNWeights, rnn_forward
+from ..weights import AttentionWeights, GRUWeights, LSTMWeights, RNNWeights
+from .evidence import VERDICTS, Comparison, compare_medians
 
 GRADIENT_MODELS = ("rnn", "lstm", "gru", "attention")
-"""The models whose gradient flow [input_jacobian][seqdocs.input_jacobian] measures, by name."""
+"""The models whose gradient flow [input_jacobian][seqdocs.experiments.input_jacobian] measures, by name."""
 
 JACOBIAN_NORMS = ("frobenius", "spectral")
-"""The matrix norms [gradient_norms][seqdocs.gradient_norms] can take of each Jacobian."""
+"""The matrix norms [gradient_norms][seqdocs.experiments.gradient_norms] can take of each Jacobian."""
 
 _MAX_LENGTH = 1000
 """The longest sequence accepted: the Jacobian of a longer one is slow to compute on a CPU and says nothing new."""
 
-_WEIGHTS = {"rnn": RNNWeights, "lstm": LSTMWeights, "gru": GRUWeights, "attention": AttentionWeights}
 _FIRST_TENSOR = {"rnn": "input_to_hidden", "lstm": "weight", "gru": "input_weight", "attention": "query"}
 _NAMES = {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU", "attention": "a self-attention layer"}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -107,7 +104,7 @@ def _attention_layers(weights: object) -> tuple[AttentionWeights, ...]:
 
 def _check_inputs(model: str, inputs: object, weights: object, causal: object) -> torch.Tensor:
     """Check that `inputs` and `weights` fit `model`, so that a mistake gets a message rather than a traceback."""
-    expected = _WEIGHTS[model]
+    expected = MODELS[model].weights
     if model == "attention":
         weights = _attention_layers(weights)[0]  # the first layer meets the inputs
     elif not isinstance(weights, expected):
@@ -153,7 +150,7 @@ def final_state(
     residual connection, no normalisation: only the attention itself).
 
     Args:
-        model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
+        model: One of [GRADIENT_MODELS][seqdocs.experiments.GRADIENT_MODELS].
         inputs: (..., T, E) the input vectors; leading dimensions hold independent sequences.
         weights: The model's weights ([RNNWeights][seqdocs.RNNWeights], [LSTMWeights][seqdocs.LSTMWeights],
             [GRUWeights][seqdocs.GRUWeights] or [AttentionWeights][seqdocs.AttentionWeights]), with any leading
@@ -178,12 +175,8 @@ def final_state(
     """
     model = _check_model(model)
     inputs = _check_inputs(model, inputs, weights, causal)
-    if model == "rnn":
-        return rnn_forward(inputs, weights)[..., -1, :]  # (..., T, H) -> (..., H)
-    if model == "lstm":
-        return lstm_forward(inputs, weights)["hidden"][..., -1, :]  # (..., T, H) -> (..., H)
-    if model == "gru":
-        return gru_forward(inputs, weights)[..., -1, :]  # (..., T, H) -> (..., H)
+    if model in RECURRENT_MODELS:
+        return MODELS[model].forward(inputs, weights)["hidden"][..., -1, :]  # (..., T, H) -> (..., H)
     states = inputs  # (..., T, E)
     for layer in _attention_layers(weights):
         states = self_attention(states, layer, causal=causal)["output"]  # (..., T, D): every position, for the next layer
@@ -205,9 +198,9 @@ def input_jacobian(
     $i$ is row $i$. Every sequence of the batch is read on its own too, so the same sum covers them all.
 
     Args:
-        model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
+        model: One of [GRADIENT_MODELS][seqdocs.experiments.GRADIENT_MODELS].
         inputs: (..., T, E) the input vectors; leading dimensions hold independent sequences (e.g. one per seed).
-        weights: The model's weights, as for [final_state][seqdocs.final_state].
+        weights: The model's weights, as for [final_state][seqdocs.experiments.final_state].
         causal: Attention only: mask the future in every layer (with one layer it changes nothing here).
 
     Returns:
@@ -271,9 +264,9 @@ def gradient_norms(
     r"""The size of $\partial h_T / \partial x_t$ for every input, ordered by distance $\Delta = T - t$ from the end.
 
     Args:
-        model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
+        model: One of [GRADIENT_MODELS][seqdocs.experiments.GRADIENT_MODELS].
         inputs: (..., T, E) the input vectors; leading dimensions hold independent sequences.
-        weights: The model's weights, as for [final_state][seqdocs.final_state].
+        weights: The model's weights, as for [final_state][seqdocs.experiments.final_state].
         norm: `"frobenius"` (the root of the sum of squares of the Jacobian's entries) or `"spectral"` (its
             largest singular value).
         causal: Attention only: mask the future in every layer (with one layer it changes nothing here).
@@ -308,7 +301,7 @@ class GradientConfig:
         seeds: One model of each kind and one input sequence per seed.
         forget_biases: The LSTM's forget-gate bias, one LSTM per value; every other weight of those LSTMs is
             the same, so they differ in this alone.
-        norm: `"frobenius"` or `"spectral"`, see [gradient_norms][seqdocs.gradient_norms].
+        norm: `"frobenius"` or `"spectral"`, see [gradient_norms][seqdocs.experiments.gradient_norms].
         weight_scale: `None` for PyTorch's initialisation (uniform in ±1/√fan); a number to draw every weight
             from a normal distribution with that standard deviation instead, with every bias zero (1.0 is what
             [make_setup][seqdocs.make_setup] and the seed notebook do).
@@ -401,7 +394,7 @@ def gradient_inputs(config: GradientConfig | None = None) -> torch.Tensor:
     The vectors are standard normal, like the rows of a freshly made `nn.Embedding`.
 
     Args:
-        config: The sizes and seeds; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given.
+        config: The sizes and seeds; [GradientConfig][seqdocs.experiments.GradientConfig]'s defaults if not given.
 
     Returns:
         (S, 1, T, E) a batch of one sequence per seed. The axis of size 1 lets each seed's (1, E) input row
@@ -429,8 +422,8 @@ def init_gradient_weights(
     [make_setup][seqdocs.make_setup].
 
     Args:
-        model: One of [GRADIENT_MODELS][seqdocs.GRADIENT_MODELS].
-        config: The sizes, seeds and scale; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given.
+        model: One of [GRADIENT_MODELS][seqdocs.experiments.GRADIENT_MODELS].
+        config: The sizes, seeds and scale; [GradientConfig][seqdocs.experiments.GradientConfig]'s defaults if not given.
         forget_bias: LSTM only: the value every forget-gate bias is set to after the draw; `None` keeps the
             drawn ones. The draws do not depend on it, so LSTMs with different forget biases are otherwise equal.
         layer: Attention only: which layer of a stack, 1 to 4. Layer 1 reads the inputs (E to H); every later
@@ -499,7 +492,7 @@ def init_gradient_weights(
 
 @dataclass(frozen=True)
 class GradientFlow:
-    r"""What [gradient_flow][seqdocs.gradient_flow] measured: the size of every Jacobian, every seed, every curve.
+    r"""What [gradient_flow][seqdocs.experiments.gradient_flow] measured: the size of every Jacobian, every seed, every curve.
 
     Attributes:
         config: The settings it ran with.
@@ -641,7 +634,7 @@ class GradientFlow:
     def compare(self, curve: str, other: str, distance: int) -> Comparison:
         r"""Is one curve's median clearly above another's at a distance? The page's rule for ranking two models.
 
-        The rule is `seqdocs.evidence.compare_medians`: a 95% bootstrap interval for the
+        The rule is `seqdocs.experiments.evidence.compare_medians`: a 95% bootstrap interval for the
         difference of the two medians over seeds, from the seeds' norms at that distance; a verdict only when
         the interval excludes 0.
 
@@ -668,7 +661,7 @@ class GradientFlow:
     def trend(self, curve: str, near: int = 1, far: int | None = None) -> Comparison:
         r"""Is a curve's median clearly higher far back than near the end? The page's rule for "grows" or "shrinks".
 
-        The same rule as [compare][seqdocs.GradientFlow.compare], applied to one curve at two distances: the
+        The same rule as [compare][seqdocs.experiments.GradientFlow.compare], applied to one curve at two distances: the
         seeds' norms at `far` against their norms at `near`. The bootstrap resamples the two sides on their own,
         although they come from the same seeds; with norms that rise and fall together across seeds, as here,
         that widens the interval, so the rule stays on the cautious side.
@@ -697,7 +690,7 @@ class GradientFlow:
         return compare_medians(norms[:, far], norms[:, near])
 
     def crossing(self, curve: str, other: str) -> Crossing:
-        """Where one curve falls below another, decided distance by distance by [compare][seqdocs.GradientFlow.compare].
+        """Where one curve falls below another, decided distance by distance by [compare][seqdocs.experiments.GradientFlow.compare].
 
         Args:
             curve: The curve expected to start above, e.g. `"rnn"`.
@@ -719,7 +712,7 @@ class GradientFlow:
 
 
 CROSSING_KINDS = ("crosses", "never_below", "never_above", "mixed")
-"""What [Crossing][seqdocs.Crossing] can say of two curves as a whole."""
+"""What [Crossing][seqdocs.experiments.Crossing] can say of two curves as a whole."""
 
 
 @dataclass(frozen=True)
@@ -768,7 +761,7 @@ class Crossing:
 
     @property
     def kind(self) -> str:
-        """One of [CROSSING_KINDS][seqdocs.CROSSING_KINDS].
+        """One of [CROSSING_KINDS][seqdocs.experiments.CROSSING_KINDS].
 
         `"crosses"`: A is clearly above at some distances, clearly below at others, and every "above" comes
         before every "below". `"never_below"` / `"never_above"`: the rule never puts A below (above) B.
@@ -800,12 +793,12 @@ class Crossing:
 
 @dataclass(frozen=True)
 class AttentionVariant:
-    """One kind of self-attention whose gradient flow [attention_gradient_flow][seqdocs.attention_gradient_flow] measures.
+    """One kind of self-attention whose gradient flow [attention_gradient_flow][seqdocs.experiments.attention_gradient_flow] measures.
 
     Attributes:
         layers: How many self-attention layers are stacked, 1 to 4; the final state is the last layer's
             output at the last position.
-        positions: Whether the sinusoidal positional encoding ([add_positions][seqdocs.add_positions]) is added
+        positions: Whether the sinusoidal positional encoding ([add_positions][seqdocs.positional.add_positions]) is added
             to the inputs. The Jacobian is still taken with respect to the input vectors themselves.
         causal: Whether every layer masks the future ([causal_mask][seqdocs.causal_mask]).
 
@@ -844,17 +837,17 @@ def attention_gradient_flow(
 ) -> GradientFlow:
     """Measure the gradient flow of several kinds of self-attention, on the same inputs and weights.
 
-    Every variant reads each seed's input sequence ([gradient_inputs][seqdocs.gradient_inputs]); layer L of
-    every variant has the same weights ([init_gradient_weights][seqdocs.init_gradient_weights] with
+    Every variant reads each seed's input sequence ([gradient_inputs][seqdocs.experiments.gradient_inputs]); layer L of
+    every variant has the same weights ([init_gradient_weights][seqdocs.experiments.init_gradient_weights] with
     `layer=L`), so two variants differ only in what the variant says.
 
     Args:
         variants: The kinds of attention to measure, each at most once.
-        config: The sizes and seeds; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given. Its
+        config: The sizes and seeds; [GradientConfig][seqdocs.experiments.GradientConfig]'s defaults if not given. Its
             forget biases are not used.
 
     Returns:
-        A measurement with one curve per variant, named by [AttentionVariant.name][seqdocs.AttentionVariant.name].
+        A measurement with one curve per variant, named by [AttentionVariant.name][seqdocs.experiments.AttentionVariant.name].
 
     Raises:
         InputError: If no variant is given, or one is given twice.
@@ -892,12 +885,12 @@ def attention_gradient_flow(
 def gradient_flow(config: GradientConfig | None = None) -> GradientFlow:
     """Measure the gradient flow of every model: the norm of each input's Jacobian, by distance, for every seed.
 
-    Each seed draws one input sequence ([gradient_inputs][seqdocs.gradient_inputs]), which every model reads,
-    and fresh weights for each model ([init_gradient_weights][seqdocs.init_gradient_weights]). The seeds run
+    Each seed draws one input sequence ([gradient_inputs][seqdocs.experiments.gradient_inputs]), which every model reads,
+    and fresh weights for each model ([init_gradient_weights][seqdocs.experiments.init_gradient_weights]). The seeds run
     together: every weight has a leading seed dimension, and one Jacobian call covers them all.
 
     Args:
-        config: The settings; [GradientConfig][seqdocs.GradientConfig]'s defaults if not given.
+        config: The settings; [GradientConfig][seqdocs.experiments.GradientConfig]'s defaults if not given.
 
     Returns:
         The norms of every curve and seed.
@@ -936,18 +929,7 @@ def _torch_final_state(model: str, weights: object, dtype: torch.dtype):
             return F.scaled_dot_product_attention(queries, keys, values)[-1]  # (T, D) -> (D,)
 
         return attention_output
-    size, hidden = weights.embedding_size, weights.hidden_size
-    module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[model](size, hidden, dtype=dtype)
-    # PyTorch stores (out, in) and computes x @ W.T; seqdocs stores (in, out). One bias vector goes into bias_ih.
-    if model == "rnn":
-        tensors = (weights.input_to_hidden.T, weights.hidden_to_hidden.T, weights.bias, torch.zeros_like(weights.bias))
-    elif model == "lstm":
-        tensors = (weights.weight[:size].T, weights.weight[size:].T, weights.bias, torch.zeros_like(weights.bias))
-    else:
-        tensors = (weights.input_weight.T, weights.hidden_weight.T, weights.input_bias, weights.hidden_bias)
-    with torch.no_grad():
-        for parameter, tensor in zip((module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0), tensors):
-            parameter.copy_(tensor)
+    module = to_torch(model, weights)  # PyTorch's (out, in) layout; our one bias goes into bias_ih
     return lambda inputs: module(inputs)[0][-1]  # (T, E) -> (T, H) -> (H,): the last step's output
 
 
@@ -959,7 +941,7 @@ def check_gradient_flow(flow: GradientFlow) -> tuple[Check, ...]:
     with `torch.autograd.functional.jacobian`, and takes the same norm of each input's Jacobian.
 
     Args:
-        flow: A measurement made by [gradient_flow][seqdocs.gradient_flow].
+        flow: A measurement made by [gradient_flow][seqdocs.experiments.gradient_flow].
 
     Returns:
         One [Check][seqdocs.Check] per curve. The difference is measured distance by distance, relative to the
@@ -996,10 +978,10 @@ def check_attention_gradient_flow(flow: GradientFlow, variants: Sequence[Attenti
     For the first seed, the reference adds the positional encoding where the variant has it, runs each layer
     with `F.scaled_dot_product_attention` (`is_causal=True` where the variant masks), differentiates the last
     position's output with `torch.autograd.functional.jacobian`, and takes the same norm of each input's
-    Jacobian, compared as in [check_gradient_flow][seqdocs.check_gradient_flow].
+    Jacobian, compared as in [check_gradient_flow][seqdocs.experiments.check_gradient_flow].
 
     Args:
-        flow: A measurement made by [attention_gradient_flow][seqdocs.attention_gradient_flow].
+        flow: A measurement made by [attention_gradient_flow][seqdocs.experiments.attention_gradient_flow].
         variants: The variants it measured.
 
     Returns:

@@ -7,7 +7,7 @@ $$
 \underbrace{?}_{\text{query}} \quad\longrightarrow\quad s
 $$
 
-The task comes in two variants ([MEMORY_VARIANTS][seqdocs.MEMORY_VARIANTS]):
+The task comes in two variants ([MEMORY_VARIANTS][seqdocs.experiments.MEMORY_VARIANTS]):
 
 - `"content"`: token ids `0 .. K-1` are the symbols, the next `D` ids the distractor tokens, the last id the
   query. A symbol never looks like a distractor, so a model that can look at every token (self-attention) can
@@ -47,7 +47,7 @@ from ..positional import sinusoidal_positional_encoding
 from ..rnn import RNNWeights, rnn_cell
 
 MEMORY_MODELS = ("rnn", "lstm", "gru", "attention")
-"""The models [train_memory_model][seqdocs.train_memory_model] can train, by name."""
+"""The models [train_memory_model][seqdocs.experiments.train_memory_model] can train, by name."""
 
 MEMORY_VARIANTS = ("content", "position")
 """The variants of the task: the answer told apart by what it is (`"content"`), or only by where (`"position"`)."""
@@ -78,7 +78,7 @@ class MemoryConfig:
         max_grad_norm: The largest gradient norm allowed, per seed; longer gradients are scaled down to it.
         test_size: How many held-out sequences each trained model is scored on.
         test_seed: The seed of the held-out sequences, the same for every model and seed.
-        variant: One of [MEMORY_VARIANTS][seqdocs.MEMORY_VARIANTS]: `"content"`, distractors from their own
+        variant: One of [MEMORY_VARIANTS][seqdocs.experiments.MEMORY_VARIANTS]: `"content"`, distractors from their own
             tokens, or `"position"`, distractors from the symbols' alphabet.
 
     Raises:
@@ -214,7 +214,7 @@ def memory_task_batch(
         num_distractors: N, how many distractors stand between the symbol and the query.
         batch_size: B, how many sequences to draw.
         generator: Where the random draws come from, so a seed fixes the batch.
-        config: The vocabulary sizes; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The vocabulary sizes; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         `tokens` (B, N + 2) token ids and `targets` (B,) the symbol each sequence started with.
@@ -288,10 +288,10 @@ def init_memory_model(
     inputs, so its matrices get one more axis, (S, 1, E, H), for the batch.
 
     Args:
-        model: One of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
+        model: One of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
         num_distractors: N, checked to be in range; no model's size depends on it.
-        generators: One per seed (see [seed_generators][seqdocs.seed_generators]).
-        config: The sizes; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        generators: One per seed (see [seed_generators][seqdocs.experiments.seed_generators]).
+        config: The sizes; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         The parameters by name, each with a leading dimension S, ready for `requires_grad_`.
@@ -348,9 +348,9 @@ def memory_model_weights(
     """The package's weights object for a stacked model, so the package's own cells do the reading.
 
     Args:
-        model: One of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
-        parameters: As made by [init_memory_model][seqdocs.init_memory_model].
-        config: The sizes; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        model: One of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
+        parameters: As made by [init_memory_model][seqdocs.experiments.init_memory_model].
+        config: The sizes; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         An [RNNWeights][seqdocs.RNNWeights], [LSTMWeights][seqdocs.LSTMWeights],
@@ -382,10 +382,10 @@ def memory_model_logits(
     """Read a batch of sequences with every seed's model and score the K symbols at the query.
 
     Args:
-        model: One of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
-        parameters: Stacked over S seeds, as made by [init_memory_model][seqdocs.init_memory_model].
+        model: One of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
+        parameters: Stacked over S seeds, as made by [init_memory_model][seqdocs.experiments.init_memory_model].
         tokens: (S, B, T) token ids, one batch per seed, or (B, T) for the same batch for every seed.
-        config: The sizes; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The sizes; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         (S, B, K) one score per symbol; the model's answer is the highest.
@@ -480,7 +480,7 @@ def count_parameters(parameters: dict[str, torch.Tensor]) -> int:
 
 
 INSPECTED = ("input_gate", "forget_gate", "cell_candidate", "output_gate", "new_information", "cell", "hidden")
-"""What [lstm_memory_states][seqdocs.lstm_memory_states] keeps of each step."""
+"""What [lstm_memory_states][seqdocs.experiments.lstm_memory_states] keeps of each step."""
 
 
 def lstm_memory_states(
@@ -489,10 +489,10 @@ def lstm_memory_states(
     r"""Open up one trained LSTM of a stack: its gates, cell and hidden state at every step of some sequences.
 
     Args:
-        parameters: A stacked LSTM, as trained by [train_memory_model][seqdocs.train_memory_model].
+        parameters: A stacked LSTM, as trained by [train_memory_model][seqdocs.experiments.train_memory_model].
         tokens: (B, T) the sequences to read.
         seed_index: Which slice of the stack to open (its position in the run's seeds, not the seed itself).
-        config: The sizes; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The sizes; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         `input_gate`, `forget_gate`, `cell_candidate`, `output_gate`, `new_information` (what the step writes,
@@ -567,7 +567,7 @@ def lstm_gate_summary(states: dict[str, torch.Tensor]) -> dict[str, float]:
     """The LSTM's gates in a few numbers: how open each is at the symbol, over the distractors and at the query.
 
     Args:
-        states: As returned by [lstm_memory_states][seqdocs.lstm_memory_states] for sequences of the memory task
+        states: As returned by [lstm_memory_states][seqdocs.experiments.lstm_memory_states] for sequences of the memory task
             with at least one distractor: step 0 is the symbol, the last step the query, the rest distractors.
 
     Returns:

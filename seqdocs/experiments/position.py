@@ -20,17 +20,17 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import check_choice, check_size, check_whole
+from .._checks import check_choice
 from ..attention import self_attention
 from ..errors import InputError, InputTypeError
 from ..models import MODELS, RECURRENT_MODELS
-from ..positional import add_positions, sinusoidal_positional_encoding
+from ..positional import add_positions
 from ..setups import DEFAULT_SEED, make_setup
 from ..trace import Trace
 from ..vocabulary import Vocabulary, tokenize
 
 ATTENTION_VARIANTS = ("plain", "causal", "positions", "positions_causal")
-"""The kinds of self-attention [order_experiment][seqdocs.order_experiment] runs: with or without positional
+"""The kinds of self-attention [order_experiment][seqdocs.experiments.order_experiment] runs: with or without positional
 encodings added to the inputs, with or without a causal mask."""
 
 def permutation_gap(output: torch.Tensor, reordered_output: torch.Tensor, order: Sequence[int]) -> float:
@@ -99,7 +99,7 @@ class OrderExperiment:
         order: `reordered_tokens[i]` is `tokens[order[i]]`.
         recurrent: For each of [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS], the traces of the original and
             the reordered sequence.
-        attention: For each of [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS], the tensors of
+        attention: For each of [ATTENTION_VARIANTS][seqdocs.experiments.ATTENTION_VARIANTS], the tensors of
             [self_attention][seqdocs.self_attention] for the original and the reordered sequence.
         seed: The seed of the embeddings and weights.
 
@@ -137,10 +137,10 @@ class OrderExperiment:
         return original.final("hidden"), reordered.final("hidden")
 
     def gap(self, variant: str) -> float:
-        """[permutation_gap][seqdocs.permutation_gap] of one kind of self-attention: 0 means blind to the order.
+        """[permutation_gap][seqdocs.experiments.permutation_gap] of one kind of self-attention: 0 means blind to the order.
 
         Args:
-            variant: One of [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS].
+            variant: One of [ATTENTION_VARIANTS][seqdocs.experiments.ATTENTION_VARIANTS].
 
         Returns:
             The largest absolute difference between the reordered outputs and the original outputs reordered.
@@ -161,8 +161,8 @@ class OrderExperiment:
 
         Returns:
             For each recurrent model, the largest absolute difference between its two final hidden states;
-            for each kind of self-attention, its [gap][seqdocs.OrderExperiment.gap]. Keys are the names in
-            [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS] and [ATTENTION_VARIANTS][seqdocs.ATTENTION_VARIANTS].
+            for each kind of self-attention, its [gap][seqdocs.experiments.OrderExperiment.gap]. Keys are the names in
+            [RECURRENT_MODELS][seqdocs.RECURRENT_MODELS] and [ATTENTION_VARIANTS][seqdocs.experiments.ATTENTION_VARIANTS].
 
         Examples:
             >>> differences = order_experiment().differences()
@@ -193,7 +193,7 @@ def order_experiment(
     Both setups come from [make_setup][seqdocs.make_setup] with the same seed and the original sequence's
     vocabulary, so a token has the same vector in both, and every model the same weights: only the order
     differs. Self-attention runs four ways: plain, with a causal mask, with sinusoidal positional encodings
-    added to its inputs ([add_positions][seqdocs.add_positions]), and with both.
+    added to its inputs ([add_positions][seqdocs.positional.add_positions]), and with both.
 
     Args:
         sequence: The original tokens, whitespace-separated.

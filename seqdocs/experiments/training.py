@@ -1,7 +1,7 @@
 r"""Train several seeds of a model at once, as if each were trained alone.
 
 The parameters of S models are stacked along a leading dimension (see
-[init_memory_model][seqdocs.init_memory_model]). One loss, the sum of the S models' losses, gives every slice
+[init_memory_model][seqdocs.experiments.init_memory_model]). One loss, the sum of the S models' losses, gives every slice
 exactly its own model's gradient, because a model's loss does not depend on any other model's slice:
 
 $$
@@ -11,7 +11,7 @@ $$
 Adam updates each number from its own gradient history only, so one optimizer over the stacked tensors makes
 the same updates as S optimizers. The one step that would mix the seeds is gradient clipping:
 `torch.nn.utils.clip_grad_norm_` measures the norm of *all* gradients together, so one seed with a large
-gradient would shrink every seed's step. [clip_grad_norm_per_seed][seqdocs.clip_grad_norm_per_seed] measures
+gradient would shrink every seed's step. [clip_grad_norm_per_seed][seqdocs.experiments.clip_grad_norm_per_seed] measures
 and scales each seed's gradient on its own instead.
 """
 
@@ -94,7 +94,7 @@ class MemoryRun:
     """One model trained on the memory task with several seeds, and how it did.
 
     Attributes:
-        model: Which model, one of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
+        model: Which model, one of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
         num_distractors: N, the distractors between the symbol and the query.
         seeds: The seeds, one per stacked model.
         config: The settings it was trained with.
@@ -127,7 +127,7 @@ class MemoryRun:
 
     @property
     def solved_seeds(self) -> int:
-        """How many seeds reached [SOLVED_ACCURACY][seqdocs.SOLVED_ACCURACY] on the held-out sequences."""
+        """How many seeds reached [SOLVED_ACCURACY][seqdocs.experiments.SOLVED_ACCURACY] on the held-out sequences."""
         return int((self.test_accuracy >= SOLVED_ACCURACY).sum())
 
     @property
@@ -140,12 +140,12 @@ def memory_test_set(num_distractors: int, config: MemoryConfig | None = None) ->
     """The held-out sequences every model is scored on, drawn from `config.test_seed` apart from any training batch.
 
     Drawn apart is not the same as never seen: with few distractors there are few distinct sequences, and a
-    training run may draw the same one ([chance_seen_in_training][seqdocs.chance_seen_in_training] says how
+    training run may draw the same one ([chance_seen_in_training][seqdocs.experiments.chance_seen_in_training] says how
     likely that is).
 
     Args:
         num_distractors: N.
-        config: The settings; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The settings; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         `tokens` (test_size, N + 2) and `targets` (test_size,).
@@ -169,7 +169,7 @@ def chance_seen_in_training(num_distractors: int, config: MemoryConfig | None = 
 
     Args:
         num_distractors: N.
-        config: The settings; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The settings; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         The probability, from 0 to 1.
@@ -190,20 +190,20 @@ def chance_seen_in_training(num_distractors: int, config: MemoryConfig | None = 
 def evaluate_memory_model(
     model: str, parameters: dict[str, torch.Tensor], num_distractors: int, config: MemoryConfig | None = None
 ) -> torch.Tensor:
-    """Each seed's accuracy on the held-out sequences of [memory_test_set][seqdocs.memory_test_set].
+    """Each seed's accuracy on the held-out sequences of [memory_test_set][seqdocs.experiments.memory_test_set].
 
     Args:
-        model: One of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
+        model: One of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
         parameters: Stacked over S seeds.
         num_distractors: N, the length the model is scored at.
-        config: The settings; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The settings; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         (S,) the fraction of held-out sequences each seed answers right.
 
     Examples:
         >>> import torch
-        >>> from seqdocs import init_memory_model
+        >>> from seqdocs.experiments import init_memory_model
         >>> parameters = init_memory_model("gru", 3, [torch.Generator().manual_seed(0)])
         >>> evaluate_memory_model("gru", parameters, 3).shape
         torch.Size([1])
@@ -221,15 +221,15 @@ def train_memory_model(
     """Train one model per seed on the memory task, all seeds at once, then score each on held-out sequences.
 
     Every step draws a fresh batch per seed (from that seed's own generator, see
-    [seed_generators][seqdocs.seed_generators]), takes the cross-entropy of the answer at the query, clips each
-    seed's gradient on its own ([clip_grad_norm_per_seed][seqdocs.clip_grad_norm_per_seed]) and takes an Adam
+    [seed_generators][seqdocs.experiments.seed_generators]), takes the cross-entropy of the answer at the query, clips each
+    seed's gradient on its own ([clip_grad_norm_per_seed][seqdocs.experiments.clip_grad_norm_per_seed]) and takes an Adam
     step. The result for a seed is the same, number for number, whichever other seeds train beside it.
 
     Args:
-        model: One of [MEMORY_MODELS][seqdocs.MEMORY_MODELS].
+        model: One of [MEMORY_MODELS][seqdocs.experiments.MEMORY_MODELS].
         num_distractors: N, how many distractors stand between the symbol and the query.
         seeds: One model is trained per seed.
-        config: The settings; [MemoryConfig][seqdocs.MemoryConfig]'s defaults if not given.
+        config: The settings; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s defaults if not given.
 
     Returns:
         The trained models, their training curves and their held-out accuracy.
@@ -290,7 +290,7 @@ def above_chance_accuracy(config: MemoryConfig | None = None, p_value: float = 0
     evidence that the model learned something; below it, the model may as well have guessed.
 
     Args:
-        config: The number of symbols and of held-out sequences; [MemoryConfig][seqdocs.MemoryConfig]'s
+        config: The number of symbols and of held-out sequences; [MemoryConfig][seqdocs.experiments.MemoryConfig]'s
             defaults if not given.
         p_value: How unlikely the accuracy must be for a guesser.
 
@@ -326,7 +326,7 @@ def longest_remembered(runs: Iterable[MemoryRun], model: str) -> int | None:
         model: Which model to look at.
 
     Returns:
-        The largest N such that the median seed reached [SOLVED_ACCURACY][seqdocs.SOLVED_ACCURACY] at N and at
+        The largest N such that the median seed reached [SOLVED_ACCURACY][seqdocs.experiments.SOLVED_ACCURACY] at N and at
         every smaller N tried; `None` if it failed at the shortest.
 
     Examples:
@@ -345,9 +345,9 @@ def longest_remembered(runs: Iterable[MemoryRun], model: str) -> int | None:
 
 
 def compare_solved(a: MemoryRun, b: MemoryRun) -> Comparison:
-    """Did clearly more of A's seeds solve the task than B's? The Wilson rule of `seqdocs.evidence.compare_rates`.
+    """Did clearly more of A's seeds solve the task than B's? The Wilson rule of `seqdocs.experiments.evidence.compare_rates`.
 
-    A seed has solved the task if its held-out accuracy is at least [SOLVED_ACCURACY][seqdocs.SOLVED_ACCURACY].
+    A seed has solved the task if its held-out accuracy is at least [SOLVED_ACCURACY][seqdocs.experiments.SOLVED_ACCURACY].
     The verdict is `"higher"` or `"lower"` only when the two 95 % Wilson intervals of the solve rates do not
     overlap, and `"unclear"` otherwise.
 
@@ -368,21 +368,21 @@ def compare_solved(a: MemoryRun, b: MemoryRun) -> Comparison:
 
 
 VERDICTS_OVER_GAPS = ("higher", "lower", "mixed", "unclear")
-"""What [overall_verdict][seqdocs.overall_verdict] can say of A against B over several gaps."""
+"""What [overall_verdict][seqdocs.experiments.overall_verdict] can say of A against B over several gaps."""
 
 
 def overall_verdict(comparisons: Iterable[Comparison]) -> str:
     """Sum up comparisons of A against B at several gaps in one verdict.
 
     Args:
-        comparisons: One `seqdocs.evidence.Comparison` per gap.
+        comparisons: One `seqdocs.experiments.evidence.Comparison` per gap.
 
     Returns:
         `"higher"` if A was clearly ahead at some gap and clearly behind at none; `"lower"` the other way round;
         `"mixed"` if each was clearly ahead somewhere; `"unclear"` if no gap separated them.
 
     Examples:
-        >>> from seqdocs.evidence import compare_rates
+        >>> from seqdocs.experiments.evidence import compare_rates
         >>> overall_verdict([compare_rates(20, 20, 20, 20), compare_rates(20, 20, 2, 20)])
         'higher'
         >>> overall_verdict([compare_rates(12, 20, 10, 20)])
@@ -401,7 +401,7 @@ def overall_verdict(comparisons: Iterable[Comparison]) -> str:
 def compare_by_gap(runs: Iterable[MemoryRun], a: str, b: str) -> dict[int, Comparison]:
     """Model A's solve rate against model B's at every gap both were trained at.
 
-    Each gap's comparison is [compare_solved][seqdocs.compare_solved]'s.
+    Each gap's comparison is [compare_solved][seqdocs.experiments.compare_solved]'s.
 
     Args:
         runs: Runs of one variant of the task, at one or more gaps.
@@ -427,7 +427,7 @@ def first_clear_drop(runs: Iterable[MemoryRun], model: str) -> tuple[int | None,
     """The shortest gap at which clearly fewer seeds solved the task than at the shortest gap tried.
 
     This is how a page can test "distance does not matter to this model" and let the result contradict it:
-    each longer gap's solve rate is compared with the shortest gap's by [compare_solved][seqdocs.compare_solved].
+    each longer gap's solve rate is compared with the shortest gap's by [compare_solved][seqdocs.experiments.compare_solved].
 
     Args:
         runs: Runs of one variant of the task, at two or more gaps.
