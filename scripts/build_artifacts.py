@@ -194,7 +194,11 @@ def select_units(units: list[Unit], only: Iterable[str] | None) -> list[Unit]:
 
 
 class PackageIndex:
-    """The `seqdocs` modules, which module each name `seqdocs/__init__.py` exports comes from, and their imports."""
+    """The `seqdocs` modules, which module each name a package's `__init__.py` exports comes from, and their imports.
+
+    `seqdocs` and `seqdocs.experiments` are packages: `seqdocs.lstm_trace` and `seqdocs.experiments.gradient_flow`
+    each count as their own module, not as everything the package's `__init__.py` imports.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.modules = {}
@@ -202,9 +206,11 @@ class PackageIndex:
             for path in sorted(folder.rglob("*.py")):
                 parts = path.relative_to(folder.parent).with_suffix("").parts
                 self.modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-        self.exports = {}
-        for module, names in self._imports(PACKAGE, internal_only=True).items():
-            self.exports.update({name: module for name in names})
+        self.packages = {name for name, path in self.modules.items() if path.name == "__init__.py"}
+        self.exports: dict[str, dict[str, str]] = {package: {} for package in self.packages}
+        for package in self.packages:
+            for module, names in self._imports(package, internal_only=True).items():
+                self.exports[package].update({name: module for name in names})
 
     def _imports(self, module: str, internal_only: bool = False) -> dict[str, list[str]]:
         """Package module imported by `module` -> the names taken from it (`*` for the whole module)."""
@@ -222,18 +228,18 @@ class PackageIndex:
                 for alias in node.names:
                     if alias.name.split(".")[0] == PACKAGE:
                         found.setdefault(alias.name, []).append("*")
-        return {source: names for source, names in found.items() if not internal_only or source != PACKAGE}
+        return {source: names for source, names in found.items() if not internal_only or source != module}
 
     def resolve(self, source: str, names: list[str]) -> set[str] | None:
         """The modules that `from source import names` reads; None for "the whole package"."""
-        if source != PACKAGE:
+        if source not in self.packages:
             return {source} if source in self.modules else None
         modules = set()
         for name in names:
-            if f"{PACKAGE}.{name}" in self.modules:
-                modules.add(f"{PACKAGE}.{name}")
-            elif name in self.exports:
-                modules.add(self.exports[name])
+            if f"{source}.{name}" in self.modules:
+                modules.add(f"{source}.{name}")
+            elif name in self.exports[source]:
+                modules.add(self.exports[source][name])
             elif name not in ("__version__", "__doc__"):
                 return None
         return modules
@@ -250,7 +256,11 @@ class PackageIndex:
                     if found is None:
                         return sorted(self.modules.values())
                     pending += sorted(found - seen)
-        return sorted(self.modules.values()) if modules is None else sorted(self.modules[m] for m in seen if m in self.modules)
+        if modules is None:
+            return sorted(self.modules.values())
+        # A module's packages' `__init__.py` run when it is imported; their own imports are followed only by name.
+        seen |= {".".join(m.split(".")[:depth]) for m in seen for depth in range(1, m.count(".") + 1)}
+        return sorted(self.modules[m] for m in seen if m in self.modules)
 
 
 def package_uses(tree: ast.Module | None, index: PackageIndex) -> set[str] | None:
@@ -275,15 +285,21 @@ def package_uses(tree: ast.Module | None, index: PackageIndex) -> set[str] | Non
                     used.add(alias.name)
                     aliases.add(alias.asname or PACKAGE)
     attributes = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", None) in aliases]
+    outer = {id(n.value): n for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     for node in attributes:
-        found = index.resolve(PACKAGE, [node.attr])
+        package = f"{PACKAGE}.{node.attr}"
+        if package in index.packages and id(node) not in outer:
+            return None  # the subpackage itself is handed on
+        # `seqdocs.experiments.gradient_flow` is the name in the subpackage, like `seqdocs.lstm_trace` in seqdocs.
+        found = (index.resolve(package, [outer[id(node)].attr]) if package in index.packages
+                 else index.resolve(PACKAGE, [node.attr]))
         if found is None:
             return None
         used |= found
     owners = {id(node.value) for node in attributes}
     if any(isinstance(n, ast.Name) and n.id in aliases and id(n) not in owners for n in ast.walk(tree)):
         return None  # the module itself is handed on: anything in it may be used
-    return used - {PACKAGE}
+    return used - index.packages
 
 
 def local_helpers(source: Path) -> list[Path]:
