@@ -51,6 +51,7 @@ import seqdocs
 
 from ._checks import MAX_SIZE
 from .explain import EXTRA_MODELS, MODELS, explain
+from .reference import CHECKS
 from .trace import tensor_to_data
 
 MODEL_CHOICES = (*MODELS, *EXTRA_MODELS, "all")
@@ -263,11 +264,6 @@ def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, caus
         >>> seqdocs.Trace.from_dict(document["traces"]["lstm"]) == seqdocs.lstm_trace()
         True
     """
-    tracers = {
-        "rnn": (seqdocs.rnn_trace, seqdocs.check_rnn),
-        "lstm": (seqdocs.lstm_trace, seqdocs.check_lstm),
-        "gru": (seqdocs.gru_trace, seqdocs.check_gru),
-    }
     traces, checks = {}, []
     for name in (name for name in (*MODELS, *EXTRA_MODELS) if name in models):
         if name == "block":
@@ -279,9 +275,8 @@ def trace_document(setup: seqdocs.Setup, models: Sequence[str] = MODELS, *, caus
         elif name == "attention":
             trace = seqdocs.attention_trace(setup, causal=causal, num_heads=num_heads)
             check = seqdocs.check_attention(setup, causal=causal, num_heads=num_heads)
-        else:
-            trace_model, check_model = tracers[name]
-            trace, check = trace_model(setup), check_model(setup)
+        else:  # a recurrent model: its trace from the table, its check against torch.nn
+            trace, check = seqdocs.MODELS[name].trace(setup), CHECKS[name](setup)
         traces[name] = trace.to_dict()
         checks.append({**dataclasses.asdict(check), "passed": check.passed})
     return {

@@ -34,12 +34,13 @@ from .block import BlockConfig, block_trace, make_block_weights
 from .errors import InputError, show_token
 from .gru import gru_trace
 from .lstm import lstm_trace
+from .models import MODELS as MODEL_TABLE
 from .reference import Check, check_attention, check_block, check_gru, check_lstm, check_rnn
 from .rnn import rnn_trace
 from .setups import Setup
 from .trace import Trace
 
-MODELS = ("rnn", "lstm", "gru", "attention")
+MODELS = tuple(MODEL_TABLE)
 """The models [explain][seqdocs.explain.explain] can walk through, in the order it shows them."""
 
 EXTRA_MODELS = ("block",)

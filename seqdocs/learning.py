@@ -34,6 +34,7 @@ Shapes: E embedding size, H hidden size, V vocabulary size, T sequence length. O
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from collections.abc import Callable
@@ -45,11 +46,12 @@ from torch import nn
 
 from ._checks import check_choice, check_tensor
 from .errors import InputError, InputTypeError
-from .lstm import LSTMWeights, lstm_cell
+from .models import MODELS, to_torch
+from .recurrence import read_sequence
 from .reference import TOLERANCE, Check, relative_error
-from .rnn import RNNWeights, rnn_cell
 from .setups import Setup, make_setup
 from .trace import Step, Trace
+from .weights import LSTMWeights, RNNWeights
 
 READOUT_SEED = 0
 """Seeds the generator of the readout weights: a generator of their own, so make_setup's draws stay as they are."""
@@ -247,28 +249,11 @@ def _predict(
     return total / count  # ()
 
 
-def _rnn_forward(
-    setup: Setup, weights: RNNWeights, readout: ReadoutWeights, target_ids: list[int | None]
+def _forward(
+    model: str, setup: Setup, weights: RNNWeights | LSTMWeights, readout: ReadoutWeights, target_ids: list[int | None]
 ) -> tuple[list[dict[str, torch.Tensor]], torch.Tensor]:
-    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,)
-    steps = []
-    for token_vector in setup.inputs:  # each (E,)
-        tensors = rnn_cell(token_vector, hidden, weights)
-        steps.append(tensors)
-        hidden = tensors["hidden"]  # (H,)
-    return steps, _predict(steps, readout, target_ids)
-
-
-def _lstm_forward(
-    setup: Setup, weights: LSTMWeights, readout: ReadoutWeights, target_ids: list[int | None]
-) -> tuple[list[dict[str, torch.Tensor]], torch.Tensor]:
-    hidden = setup.inputs.new_zeros(weights.hidden_size)  # (H,)
-    cell = torch.zeros_like(hidden)  # (H,)
-    steps = []
-    for token_vector in setup.inputs:  # each (E,)
-        tensors = lstm_cell(token_vector, hidden, cell, weights)
-        steps.append(tensors)
-        hidden, cell = tensors["hidden"], tensors["cell"]  # (H,), (H,)
+    """Read the sequence with the model's cell (the loop every recurrent model shares), then predict and score."""
+    steps = list(read_sequence(MODELS[model].cell, setup.inputs, weights, MODELS[model].state))  # T steps, (H,) each
     return steps, _predict(steps, readout, target_ids)
 
 
@@ -387,6 +372,19 @@ def lstm_backward(steps: list[dict[str, torch.Tensor]], weights: LSTMWeights, re
         cell_from_next_step = through_forget_gate  # (H,)
 
 
+_BACKWARD: dict[str, Callable] = {"rnn": rnn_backward, "lstm": lstm_backward}
+"""Each model's hand-written backward pass."""
+
+_GRADIENT_OF = {
+    "rnn": {
+        "input_to_hidden": "input_to_hidden_gradient",  # (E, H)
+        "hidden_to_hidden": "hidden_to_hidden_gradient",  # (H, H)
+        "bias": "pre_activation_gradient",  # (H,): the bias is added at every step
+    },
+    "lstm": {"weight": "weight_gradient", "bias": "gate_pre_activation_gradient"},  # (E + H, 4H), (4H,)
+}
+"""Each model's weights, and the per-step tensor of the backward pass whose sum over the steps is its gradient."""
+
 def _take_step(
     model: str,
     setup: Setup,
@@ -397,43 +395,24 @@ def _take_step(
 ) -> LearningStep:
     _check_options(setup, readout, learning_rate, max_norm)
     target_ids: list[int | None] = [*setup.token_ids[1:], None]  # step t predicts token t + 1
-    forward: Callable = _rnn_forward if model == "rnn" else _lstm_forward
-    backward: Callable = rnn_backward if model == "rnn" else lstm_backward
-    steps, loss = forward(setup, weights, readout, target_ids)
-    backward(steps, weights, readout)
+    steps, loss = _forward(model, setup, weights, readout, target_ids)
+    _BACKWARD[model](steps, weights, readout)
 
     def summed(name: str) -> torch.Tensor:  # a weight's gradient: the sum of its share from every step
         return torch.stack([tensors[name] for tensors in steps]).sum(dim=0)  # (T, ...) -> (...)
 
-    if model == "rnn":
-        before = {
-            "input_to_hidden": weights.input_to_hidden,  # (E, H)
-            "hidden_to_hidden": weights.hidden_to_hidden,  # (H, H)
-            "bias": weights.bias,  # (H,)
-        }
-        gradients = {
-            "input_to_hidden": summed("input_to_hidden_gradient"),  # (E, H)
-            "hidden_to_hidden": summed("hidden_to_hidden_gradient"),  # (H, H)
-            "bias": summed("pre_activation_gradient"),  # (H,): the bias is added at every step
-        }
-    else:
-        before = {"weight": weights.weight, "bias": weights.bias}  # (E + H, 4H), (4H,)
-        gradients = {
-            "weight": summed("weight_gradient"),  # (E + H, 4H)
-            "bias": summed("gate_pre_activation_gradient"),  # (4H,)
-        }
+    # Each weight, and the per-step tensor whose sum over the steps is its gradient.
+    before = {name: getattr(weights, name) for name in _GRADIENT_OF[model]}
+    gradients = {name: summed(share) for name, share in _GRADIENT_OF[model].items()}
     before.update(readout_weight=readout.weight, readout_bias=readout.bias)  # (H, V), (V,)
     gradients.update(readout_weight=summed("readout_weight_gradient"), readout_bias=summed("logit_gradient"))
 
     gradient_norm, clip_scale, clipped = clip_gradients(gradients, max_norm)
     updated = {name: before[name] - learning_rate * clipped[name] for name in before}  # W - η ∂L/∂W
 
-    if model == "rnn":
-        new_weights = RNNWeights(updated["input_to_hidden"], updated["hidden_to_hidden"], updated["bias"])
-    else:
-        new_weights = LSTMWeights(updated["weight"], updated["bias"], embedding_size=weights.embedding_size)
+    new_weights = dataclasses.replace(weights, **{name: updated[name] for name in _GRADIENT_OF[model]})
     new_readout = ReadoutWeights(updated["readout_weight"], updated["readout_bias"])
-    _, updated_loss = forward(setup, new_weights, new_readout, target_ids)
+    _, updated_loss = _forward(model, setup, new_weights, new_readout, target_ids)
 
     options = {"learning_rate": learning_rate, "max_norm": max_norm}
     trace = Trace(
@@ -563,23 +542,9 @@ def autograd_learning_step(
     readout = readout if readout is not None else make_readout(setup)
     _check_options(setup, readout, learning_rate, max_norm)
     dtype = setup.embeddings.dtype
-    embedding_size = setup.embedding_size
-    if model == "rnn":
-        hidden_size = setup.rnn.hidden_size
-        cell = nn.RNNCell(embedding_size, hidden_size, nonlinearity="tanh", dtype=dtype)
-        with torch.no_grad():
-            cell.weight_ih.copy_(setup.rnn.input_to_hidden.T)  # (E, H) -> (H, E)
-            cell.weight_hh.copy_(setup.rnn.hidden_to_hidden.T)
-            cell.bias_ih.copy_(setup.rnn.bias)
-    else:
-        hidden_size = setup.lstm.hidden_size
-        cell = nn.LSTMCell(embedding_size, hidden_size, dtype=dtype)
-        with torch.no_grad():
-            cell.weight_ih.copy_(setup.lstm.weight[:embedding_size].T)  # (E, 4H) -> (4H, E)
-            cell.weight_hh.copy_(setup.lstm.weight[embedding_size:].T)  # (H, 4H) -> (4H, H)
-            cell.bias_ih.copy_(setup.lstm.bias)
-    with torch.no_grad():
-        cell.bias_hh.zero_()  # PyTorch has two biases; seqdocs one, so the other stays zero and does not learn
+    hidden_size = getattr(setup, model).hidden_size
+    cell = to_torch(model, getattr(setup, model), cell=True)  # nn.RNNCell or nn.LSTMCell, (out, in) layout
+    # PyTorch has two biases; seqdocs one, so bias_hh is zero (see torch_tensors) and does not learn.
     cell.bias_hh.requires_grad_(False)
     linear = nn.Linear(hidden_size, len(setup.vocabulary), dtype=dtype)
     with torch.no_grad():
@@ -688,8 +653,7 @@ def learning_step(
         'lstm'
     """
     model = check_choice("model", model, LEARNING_MODELS)
-    take = rnn_learning_step if model == "rnn" else lstm_learning_step
-    return take(setup, readout=readout, learning_rate=learning_rate, max_norm=max_norm)
+    return {"rnn": rnn_learning_step, "lstm": lstm_learning_step}[model](setup, readout=readout, learning_rate=learning_rate, max_norm=max_norm)
 
 
 def learning_differences(ours: LearningStep, theirs: dict[str, torch.Tensor]) -> dict[str, float]:
@@ -760,7 +724,7 @@ def check_learning_step(
     theirs = autograd_learning_step(setup, model=model, **options)
     differences = learning_differences(ours, theirs)
     dtype = setup.embeddings.dtype
-    cell_name = "RNNCell" if model == "rnn" else "LSTMCell"
+    cell_name = MODELS[model].torch_cell.__name__  # RNNCell or LSTMCell
     return Check(
         model=f"{model} learning step",
         reference=f"torch.autograd (torch.nn.{cell_name}, F.cross_entropy, clip_grad_norm_, torch.optim.SGD)",

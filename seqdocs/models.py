@@ -2,7 +2,7 @@
 
 The maths of each model is in its own file, top to bottom (`rnn.py`, `lstm.py`, `gru.py`, `attention.py`); this
 table only points at it, so that the command line, the checks against PyTorch, the traces and the experiments
-look a model up by name instead of each writing its own `if model == "lstm"`.
+look a model up by name instead of each branching on its name.
 
 Examples:
     >>> from seqdocs import make_setup

@@ -170,6 +170,10 @@ def check_gru(setup: Setup | None = None) -> Check:
     return _check_recurrent("gru", setup)
 
 
+
+CHECKS = {"rnn": check_rnn, "lstm": check_lstm, "gru": check_gru}
+"""Each recurrent model's check against its `torch.nn` module, by name (attention's takes more options)."""
+
 def check_attention(setup: Setup | None = None, *, causal: bool = False, num_heads: int = 1) -> Check:
     """Compare [attention_trace][seqdocs.attention_trace] with `F.scaled_dot_product_attention` and
     `torch.nn.MultiheadAttention` on the same weights.
