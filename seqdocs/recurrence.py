@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
 
+from .errors import InputError
+
 Cell = Callable[..., dict[str, torch.Tensor]]
 """A recurrent cell, e.g. [rnn_cell][seqdocs.rnn_cell]: (input, *previous states, weights) -> the step's tensors."""
 
@@ -36,6 +38,8 @@ def read_sequence(
 
     Examples:
         >>> import torch
+
+from .errors import InputError
         >>> from seqdocs import RNNWeights, rnn_cell
         >>> weights = RNNWeights(torch.eye(2), torch.eye(2), torch.zeros(2))
         >>> [step["hidden"].shape for step in read_sequence(rnn_cell, torch.ones(4, 3, 2), weights)]
@@ -43,8 +47,9 @@ def read_sequence(
     """
     shape = inputs.shape[:-2] + (weights.hidden_size,)
     carried = [inputs.new_zeros(shape) for _ in state]  # each (..., H): the blank memory before the first token
-    for position in range(inputs.shape[-2]):
-        step = cell(inputs[..., position, :], *carried, weights)
+    # unbind, not inputs[..., t, :]: its gradient is one stack, where T slices would each add a full-size zero tensor.
+    for token_vector in inputs.unbind(dim=-2):  # T tensors (..., E)
+        step = cell(token_vector, *carried, weights)
         carried = [step[name] for name in state]  # (..., H) each, handed to the next step
         yield step
 
@@ -58,9 +63,14 @@ def stack_steps(steps: Iterable[dict[str, torch.Tensor]], keep: Sequence[str]) -
 
     Returns:
         Each kept tensor as (..., T, H): time is the second-to-last dimension.
+
+    Raises:
+        InputError: If a name in `keep` is not one the steps record; the message lists those they do.
     """
     kept: dict[str, list[torch.Tensor]] = {name: [] for name in keep}
     for step in steps:
         for name in keep:
+            if name not in step:
+                raise InputError(f"the cell computes no {name!r}: keep one of {', '.join(step)}")
             kept[name].append(step[name])
     return {name: torch.stack(values, dim=-2) for name, values in kept.items()}  # each (..., T, H)

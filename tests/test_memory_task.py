@@ -3,6 +3,7 @@ per seed, models that learn a short gap, and bad settings that fail clearly."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from html.parser import HTMLParser
@@ -156,15 +157,24 @@ def test_a_few_dozen_steps_learn_a_one_distractor_gap(model):
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
-def test_recurrent_states_match_the_package_forward_functions(model):
+def test_recurrent_states_match_torch_nn_for_every_seed(model):
+    """Each seed's slice of the stacked model reads a batch as torch.nn.RNN, LSTM or GRU does with its weights."""
     generator = torch.Generator().manual_seed(1)
     inputs = torch.randn(2, 3, 7, 4, generator=generator)  # (S, B, T, E)
     weights_generators = [torch.Generator().manual_seed(seed) for seed in (0, 1)]
     parameters = seqdocs.experiments.init_memory_model(model, 5, weights_generators, TINY)
     weights = seqdocs.experiments.memory_model_weights(model, parameters, TINY)
-    ours = seqdocs.experiments.recurrent_states(model, inputs, weights)["hidden"]
-    theirs = seqdocs.MODELS[model].forward(inputs, weights)["hidden"]
-    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
+    ours = seqdocs.experiments.recurrent_states(model, inputs, weights)["hidden"]  # (S, B, T, H)
+    for seed in range(2):
+        # One seed's weights: matrices (S, in, out) -> (in, out), biases (S, 1, out) -> (out,).
+        one = dataclasses.replace(weights, **{
+            field.name: getattr(weights, field.name)[seed, 0] if "bias" in field.name else getattr(weights, field.name)[seed]
+            for field in dataclasses.fields(weights) if isinstance(getattr(weights, field.name), torch.Tensor)
+        })
+        module = seqdocs.models.to_torch(model, one, batch_first=True)
+        with torch.no_grad():
+            theirs = module(inputs[seed])[0]  # (B, T, E) -> (B, T, H)
+        torch.testing.assert_close(ours[seed], theirs, rtol=0, atol=1e-6)
 
 
 def test_the_lstm_forget_bias_starts_where_the_config_says():

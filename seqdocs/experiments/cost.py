@@ -504,9 +504,7 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
         (torch.Size([2, 6, 4]), 3)
     """
     from ..attention import self_attention
-    from ..gru import gru_forward
-    from ..lstm import lstm_forward
-    from ..rnn import rnn_forward
+    from ..models import MODELS, RECURRENT_MODELS, to_torch
     from ..setups import make_setup
 
     model = check_choice("model", model, COST_MODELS)
@@ -519,18 +517,10 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
     # is a full (B, T, E) tensor, so T of them would add a T^2 cost that belongs to the slicing, not the model.
     inputs = torch.randn(batch, length, width, generator=generator)  # (B, T, E)
 
-    if model == "rnn":
-        weights = setup.rnn
-        parameters = (weights.input_to_hidden, weights.hidden_to_hidden, weights.bias)
-        forward = lambda: rnn_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
-    elif model == "lstm":
-        weights = setup.lstm
-        parameters = (weights.weight, weights.bias)
-        forward = lambda: lstm_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
-    elif model == "gru":
-        weights = setup.gru
-        parameters = (weights.input_weight, weights.hidden_weight, weights.input_bias, weights.hidden_bias)
-        forward = lambda: gru_forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
+    if model in RECURRENT_MODELS:
+        weights = getattr(setup, model)
+        parameters = tuple(value for value in vars(weights).values() if isinstance(value, torch.Tensor))  # in field order
+        forward = lambda: MODELS[model].forward(inputs, weights)["hidden"]  # noqa: E731 - (B, T, E) -> (B, T, H)
     elif model == "attention":
         weights = setup.attention
         parameters = (weights.query, weights.key, weights.value)
@@ -547,13 +537,8 @@ def make_workload(model: str, length: int, *, batch: int = 4, width: int = 64, s
                 output = F.scaled_dot_product_attention(queries[:, None], keys[:, None], values[:, None])
             return output[:, 0]  # (B, 1, T, D) -> (B, T, D)
     else:
-        fused = torch.nn.LSTM(width, width, batch_first=True)
-        with torch.no_grad():
-            # nn.LSTM keeps (4H, E) and (4H, H) in `W x` layout and two biases; ours is one (E + H, 4H) matrix.
-            fused.weight_ih_l0.copy_(setup.lstm.weight[:width].T)
-            fused.weight_hh_l0.copy_(setup.lstm.weight[width:].T)
-            fused.bias_ih_l0.copy_(setup.lstm.bias)
-            fused.bias_hh_l0.zero_()
+        # nn.LSTM keeps (4H, E) and (4H, H) in `W x` layout and two biases; ours is one (E + H, 4H) matrix.
+        fused = to_torch("lstm", setup.lstm, batch_first=True)
         parameters = tuple(fused.parameters())
         forward = lambda: fused(inputs)[0]  # noqa: E731 - (B, T, E) -> (B, T, H)
     for parameter in parameters:

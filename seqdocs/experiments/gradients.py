@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import torch
 import torch.nn.functional as F
@@ -911,13 +911,14 @@ def gradient_flow(config: GradientConfig | None = None) -> GradientFlow:
 
 def _first_seed(model: str, weights: object) -> RNNWeights | LSTMWeights | GRUWeights | AttentionWeights:
     """The first seed's weights out of a stack: matrices (S, in, out) -> (in, out), biases (S, 1, out) -> (out,)."""
-    if model == "rnn":
-        return RNNWeights(weights.input_to_hidden[0], weights.hidden_to_hidden[0], weights.bias[0, 0])
-    if model == "lstm":
-        return LSTMWeights(weights.weight[0], weights.bias[0, 0], embedding_size=weights.embedding_size)
-    if model == "gru":
-        return GRUWeights(weights.input_weight[0], weights.hidden_weight[0], weights.input_bias[0, 0], weights.hidden_bias[0, 0])
-    return AttentionWeights(weights.query[0, 0], weights.key[0, 0], weights.value[0, 0])
+    def first(tensor: torch.Tensor, rank: int) -> torch.Tensor:  # (S, [1,] ...) -> seed 0's, `rank` dimensions
+        while tensor.dim() > rank:
+            tensor = tensor[0]
+        return tensor
+
+    tensors = {field.name: getattr(weights, field.name) for field in fields(weights)}
+    return replace(weights, **{name: first(tensor, 1 if "bias" in name else 2)
+                               for name, tensor in tensors.items() if isinstance(tensor, torch.Tensor)})
 
 
 def _torch_final_state(model: str, weights: object, dtype: torch.dtype):

@@ -39,12 +39,11 @@ from dataclasses import dataclass, fields
 import torch
 
 from .._checks import check_choice, check_seeds, check_size, check_whole
-from ..attention import AttentionWeights, self_attention
+from ..attention import self_attention
 from ..errors import InputError, InputTypeError
-from ..gru import GRUWeights, gru_cell
-from ..lstm import LSTMWeights, lstm_cell
+from ..models import MODELS
 from ..positional import sinusoidal_positional_encoding
-from ..rnn import RNNWeights, rnn_cell
+from ..weights import AttentionWeights, GRUWeights, LSTMWeights, RNNWeights
 
 MEMORY_MODELS = ("rnn", "lstm", "gru", "attention")
 """The models [train_memory_model][seqdocs.experiments.train_memory_model] can train, by name."""
@@ -365,15 +364,11 @@ def memory_model_weights(
     """
     config = config or MemoryConfig()
     model = _check_model(model)
-    if model == "rnn":
-        return RNNWeights(parameters["input_to_hidden"], parameters["hidden_to_hidden"], parameters["bias"])
     if model == "lstm":
         return LSTMWeights(parameters["weight"], parameters["bias"], embedding_size=config.embedding_size)
-    if model == "gru":
-        return GRUWeights(
-            parameters["input_weight"], parameters["hidden_weight"], parameters["input_bias"], parameters["hidden_bias"]
-        )
-    return AttentionWeights(parameters["query"], parameters["key"], parameters["value"])
+    weights_class = MODELS[model].weights  # its fields are named as the parameters are
+    return weights_class(**{field.name: parameters[field.name] for field in fields(weights_class)
+                            if field.name in parameters})
 
 
 def memory_model_logits(
@@ -449,23 +444,7 @@ def recurrent_states(
     """
     if _check_model(model) == "attention":
         raise InputError("recurrent_states runs the recurrent models only: use self_attention for attention")
-    hidden = inputs.new_zeros(inputs.shape[:-2] + (weights.hidden_size,))  # (..., H), zeros before the first token
-    cell = torch.zeros_like(hidden)  # (..., H), used by the LSTM only
-    kept: dict[str, list[torch.Tensor]] = {name: [] for name in keep}
-    for token_vector in inputs.unbind(dim=-2):  # T tensors (..., E)
-        if model == "rnn":
-            step = rnn_cell(token_vector, hidden, weights)
-        elif model == "lstm":
-            step = lstm_cell(token_vector, hidden, cell, weights)
-            cell = step["cell"]
-        else:
-            step = gru_cell(token_vector, hidden, weights)
-        hidden = step["hidden"]
-        for name in keep:
-            if name not in step:
-                raise InputError(f"the {model} cell computes no {name!r}: keep one of {', '.join(step)}")
-            kept[name].append(step[name])
-    return {name: torch.stack(values, dim=-2) for name, values in kept.items()}  # each (..., T, H)
+    return MODELS[model].forward(inputs, weights, keep=keep)  # each (..., T, H): the loop every model shares
 
 
 def count_parameters(parameters: dict[str, torch.Tensor]) -> int:
