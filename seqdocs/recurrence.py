@@ -52,6 +52,7 @@ from .errors import InputError
         step = cell(token_vector, *carried, weights)
         carried = [step[name] for name in state]  # (..., H) each, handed to the next step
         yield step
+        del step  # the caller keeps what it needs; the rest of this step is freed before the next one runs
 
 
 def stack_steps(steps: Iterable[dict[str, torch.Tensor]], keep: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -73,4 +74,5 @@ def stack_steps(steps: Iterable[dict[str, torch.Tensor]], keep: Sequence[str]) -
             if name not in step:
                 raise InputError(f"the cell computes no {name!r}: keep one of {', '.join(step)}")
             kept[name].append(step[name])
+        del step  # so the step's other tensors are freed before the next step is computed
     return {name: torch.stack(values, dim=-2) for name, values in kept.items()}  # each (..., T, H)

@@ -45,6 +45,9 @@ from ..models import MODELS
 from ..positional import sinusoidal_positional_encoding
 from ..weights import AttentionWeights, GRUWeights, LSTMWeights, RNNWeights
 
+MAX_SEED = 2**62
+"""The largest seed accepted: each seed gives two generators, seeded 2 * seed and 2 * seed + 1."""
+
 MEMORY_MODELS = ("rnn", "lstm", "gru", "attention")
 """The models [train_memory_model][seqdocs.experiments.train_memory_model] can train, by name."""
 
@@ -198,7 +201,7 @@ def _check_distractors(num_distractors: object) -> int:
 
 
 def _check_seeds(seeds: object) -> tuple[int, ...]:
-    return check_seeds(seeds, highest=2**62)
+    return check_seeds(seeds, highest=MAX_SEED)
 
 
 def memory_task_batch(

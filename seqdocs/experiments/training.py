@@ -24,13 +24,14 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .._checks import check_choice, check_seeds, check_whole
 from ..errors import InputError
 from .evidence import Comparison, compare_rates
 from .memory_task import (
+    MAX_DISTRACTORS,
+    MAX_SEED,
+    MEMORY_MODELS,
     MemoryConfig,
-    _check_distractors,
-    _check_model,
-    _check_seeds,
     init_memory_model,
     memory_model_logits,
     memory_task_batch,
@@ -179,7 +180,7 @@ def chance_seen_in_training(num_distractors: int, config: MemoryConfig | None = 
         0.5
     """
     config = config or MemoryConfig()
-    num_distractors = _check_distractors(num_distractors)
+    num_distractors = check_whole("num_distractors", num_distractors, 0, MAX_DISTRACTORS)
     low, high = config.distractor_ids
     distinct = config.num_symbols * (high - low) ** num_distractors  # a Python int, never overflows
     draws = config.steps * config.batch_size
@@ -245,7 +246,9 @@ def train_memory_model(
     config = config or MemoryConfig()
     if not isinstance(config, MemoryConfig):
         raise InputError(f"config must be a MemoryConfig, got {type(config).__name__}")
-    model, num_distractors, seeds = _check_model(model), _check_distractors(num_distractors), _check_seeds(seeds)
+    model = check_choice("model", model, MEMORY_MODELS)
+    num_distractors = check_whole("num_distractors", num_distractors, 0, MAX_DISTRACTORS)
+    seeds = check_seeds(seeds, highest=MAX_SEED)
     weight_generators, data_generators = seed_generators(seeds)
     parameters = {
         name: tensor.requires_grad_()
@@ -335,7 +338,7 @@ def longest_remembered(runs: Iterable[MemoryRun], model: str) -> int | None:
         >>> longest_remembered(runs, "rnn") is None  # one step of training solves nothing
         True
     """
-    model = _check_model(model)
+    model = check_choice("model", model, MEMORY_MODELS)
     longest = None
     for run in sorted((run for run in runs if run.model == model), key=lambda run: run.num_distractors):
         if run.median_test_accuracy < SOLVED_ACCURACY:
@@ -417,7 +420,7 @@ def compare_by_gap(runs: Iterable[MemoryRun], a: str, b: str) -> dict[int, Compa
         >>> list(compare_by_gap(runs, "gru", "rnn"))
         [2]
     """
-    a, b = _check_model(a), _check_model(b)
+    a, b = check_choice("model", a, MEMORY_MODELS), check_choice("model", b, MEMORY_MODELS)
     by_key = {(run.model, run.num_distractors): run for run in runs}
     gaps = sorted({gap for model, gap in by_key if model == a} & {gap for model, gap in by_key if model == b})
     return {gap: compare_solved(by_key[a, gap], by_key[b, gap]) for gap in gaps}
@@ -446,7 +449,7 @@ def first_clear_drop(runs: Iterable[MemoryRun], model: str) -> tuple[int | None,
         >>> first_clear_drop(runs, "rnn")[0] is None  # two seeds cannot separate two rates
         True
     """
-    model = _check_model(model)
+    model = check_choice("model", model, MEMORY_MODELS)
     ordered = sorted((run for run in runs if run.model == model), key=lambda run: run.num_distractors)
     if len(ordered) < 2:
         raise InputError(f"the {model} was trained at {len(ordered)} gap(s): a drop needs at least two")
