@@ -37,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -372,9 +371,6 @@ def lstm_backward(steps: list[dict[str, torch.Tensor]], weights: LSTMWeights, re
         cell_from_next_step = through_forget_gate  # (H,)
 
 
-_BACKWARD: dict[str, Callable] = {"rnn": rnn_backward, "lstm": lstm_backward}
-"""Each model's hand-written backward pass."""
-
 _GRADIENT_OF = {
     "rnn": {
         "input_to_hidden": "input_to_hidden_gradient",  # (E, H)
@@ -396,7 +392,7 @@ def _take_step(
     _check_options(setup, readout, learning_rate, max_norm)
     target_ids: list[int | None] = [*setup.token_ids[1:], None]  # step t predicts token t + 1
     steps, loss = _forward(model, setup, weights, readout, target_ids)
-    _BACKWARD[model](steps, weights, readout)
+    {"rnn": rnn_backward, "lstm": lstm_backward}[model](steps, weights, readout)  # the hand-written backward pass
 
     def summed(name: str) -> torch.Tensor:  # a weight's gradient: the sum of its share from every step
         return torch.stack([tensors[name] for tensors in steps]).sum(dim=0)  # (T, ...) -> (...)
