@@ -226,7 +226,7 @@ def test_peak_memory_inside_another_profiler_raises_a_clear_error():
 def test_peak_memory_prints_nothing_to_stderr():
     # PyTorch's profiler prints a line on every start and stop from C++; a reader of the cost page runs
     # peak_memory in a snippet and must see only what the snippet prints.
-    code = "import seqdocs, torch; print(seqdocs.experiments.peak_memory(lambda: torch.ones(1000)).peak_bytes)"
+    code = "import seqdocs.experiments, torch; print(seqdocs.experiments.peak_memory(lambda: torch.ones(1000)).peak_bytes)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr == ""
     assert int(result.stdout) >= 4000
