@@ -233,6 +233,28 @@ def test_changed_package_module_reruns_only_the_units_that_use_it(project: Path)
     assert ran_names(report) == {"example alpha", "example beta"}
 
 
+def test_a_name_from_the_experiments_subpackage_counts_as_its_own_module(tmp_path: Path) -> None:
+    """`seqdocs.experiments.FAST` reads experiments/fast.py, not everything experiments/__init__.py imports."""
+    package = tmp_path / "seqdocs"
+    write(package / "__init__.py", "from .one import ONE\n")
+    write(package / "one.py", "ONE = 1\n")
+    write(package / "experiments" / "__init__.py", "from .fast import FAST\nfrom .slow import SLOW\n")
+    write(package / "experiments" / "fast.py", "FAST = 2\n")
+    write(package / "experiments" / "slow.py", "from ..one import ONE\n\nSLOW = ONE\n")
+    index = build.PackageIndex(package)
+
+    def files(code: str) -> set[str] | None:
+        uses = build.package_uses(build.ast.parse(code), index)
+        return None if uses is None else {path.relative_to(tmp_path).as_posix() for path in index.closure(uses)}
+
+    # Both spellings; the packages' __init__.py files are in the key, the modules they import only if used.
+    for code in ("import seqdocs.experiments\nprint(seqdocs.experiments.FAST)\n",
+                 "from seqdocs.experiments import FAST\nprint(FAST)\n"):
+        assert files(code) == {"seqdocs/__init__.py", "seqdocs/experiments/__init__.py", "seqdocs/experiments/fast.py"}
+    assert "seqdocs/one.py" in files("from seqdocs.experiments import SLOW\n")  # followed through slow's import
+    assert files("import seqdocs.experiments\nrun(seqdocs.experiments)\n") is None  # handed on: all of it
+
+
 def test_changed_harness_reruns_every_example(project: Path) -> None:
     run_build(project)
     render = project / "scripts" / "examples" / "_render.py"
