@@ -16,8 +16,8 @@ Files starting with `_` are helpers, not units.
 **Cache.** A unit's key is the SHA-256 of its source, the local helpers it imports, the `seqdocs` modules it
 imports (read from its `import` statements and `seqdocs.<name>` or `seqdocs.experiments.<name>` uses with
 `ast`, then followed through the package's own imports; anything unclear counts as the whole package), this
-script, `_artifacts.py` and `_render.py` for examples, and the versions of Python and the packages in RUNTIME_PACKAGES. `--which
-seqdocs/rnn.py` lists the units whose key holds a file. Each result is kept under `build/artifacts/` by key,
+script, `_artifacts.py` and `_render.py` for examples, and the versions of Python and the packages in
+RUNTIME_PACKAGES. `--which seqdocs/rnn.py` lists the units whose key holds a file. Each result is kept under `build/artifacts/` by key,
 the last KEPT_RESULTS of each unit, so undoing an edit copies the earlier result back instead of running the
 unit again. The key of what is in `docs/generated/` is in a manifest next to it (`.manifest.json` in an
 example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build
