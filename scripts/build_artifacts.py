@@ -14,14 +14,14 @@ again before each build, so `mkdocs serve` on a fresh clone shows the complete s
 Files starting with `_` are helpers, not units.
 
 **Cache.** A unit's key is the SHA-256 of its source, the local helpers it imports, the `seqdocs` modules it
-imports (read from its `import` statements and `seqdocs.<name>` or `seqdocs.experiments.<name>` uses with
-`ast`, then followed through the package's own imports; anything unclear counts as the whole package), this
-script, `_artifacts.py` and `_render.py` for examples, and the versions of Python and the packages in
-RUNTIME_PACKAGES. `--which seqdocs/rnn.py` lists the units whose key holds a file. Each result is kept under `build/artifacts/` by key,
-the last KEPT_RESULTS of each unit, so undoing an edit copies the earlier result back instead of running the
-unit again. The key of what is in `docs/generated/` is in a manifest next to it (`.manifest.json` in an
-example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build
-where every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild.
+imports (read from its `import` statements and `seqdocs.<name>` or `seqdocs.experiments.<name>` uses with `ast`,
+then followed through the package's own imports; anything unclear counts as the whole package), this script,
+`_artifacts.py` and `_render.py` for examples, and the versions of Python and the packages in RUNTIME_PACKAGES.
+`--which seqdocs/rnn.py` lists the units whose key holds a file. Each result is kept under `build/artifacts/` by
+key, the last KEPT_RESULTS of each unit, so undoing an edit copies the earlier result back instead of running
+the unit again. The key of what is in `docs/generated/` is in a manifest next to it (`.manifest.json` in an
+example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build where
+every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild.
 
 **Atomic.** A unit writes into a staging folder that becomes its kept result only once it has succeeded; a
 unit that fails also loses its output in `docs/generated/`, so no page shows numbers its code no longer
