@@ -13,6 +13,9 @@ outputs are put side by side again (then multiplied by an output matrix, if one 
 
 Shapes: T sequence length, E embedding size, D the width of queries, keys and values. Leading dimensions
 broadcast like `torch.matmul`.
+
+Its weights, [AttentionWeights][seqdocs.AttentionWeights], are defined in `weights.py` beside the other models', so that
+[make_setup][seqdocs.make_setup] draws them all without importing any model.
 """
 
 from __future__ import annotations

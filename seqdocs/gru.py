@@ -17,6 +17,9 @@ $1 - z$).
 
 Shapes: E embedding size, H hidden size; leading dimensions broadcast like `torch.matmul`. Weight columns are
 three blocks of H in the order reset, update, candidate (r, z, n), as PyTorch stores them.
+
+Its weights, [GRUWeights][seqdocs.GRUWeights], are defined in `weights.py` beside the other models', so that
+[make_setup][seqdocs.make_setup] draws them all without importing any model.
 """
 
 from __future__ import annotations

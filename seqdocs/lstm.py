@@ -16,6 +16,9 @@ candidate $g_t$ to write, and the output gate $o_t$ how much of the cell to show
 gate blocks are in PyTorch's order, input, forget, cell candidate, output (i, f, g, o).
 
 Shapes: E embedding size, H hidden size; leading dimensions broadcast like `torch.matmul`.
+
+Its weights, [LSTMWeights][seqdocs.LSTMWeights], are defined in `weights.py` beside the other models', so that
+[make_setup][seqdocs.make_setup] draws them all without importing any model.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ stores the transpose, (out, in); [check_rnn][seqdocs.check_rnn] converts between
 
 Shapes: E is the embedding size, H the hidden size, T the sequence length. Any leading dimensions (a batch,
 or a stack of independently seeded models) broadcast like `torch.matmul`.
+
+Its weights, [RNNWeights][seqdocs.RNNWeights], are defined in `weights.py` beside the other models', so that
+[make_setup][seqdocs.make_setup] draws them all without importing any model.
 """
 
 from __future__ import annotations
