@@ -107,8 +107,9 @@ def keep_freed_memory() -> None:
 
     Every step builds an autograd graph of a few megabytes and frees it after the backward pass. By default
     malloc returns the freed top of its heap to the system and the next step faults the same pages back in,
-    zeroed: about a tenth of this unit's time. Keeping them changes no number, only where the memory comes
-    from. Elsewhere than glibc (no `mallopt`), nothing changes.
+    zeroed (measured: a 20-seed LSTM run at N = 32 took about 70,000 page faults and 0.2 s of system time;
+    with this, 7,000 and none; a few percent of the unit). Keeping them changes no number, only where the
+    memory comes from. Elsewhere than glibc (no `mallopt`), nothing changes.
     """
     trim_threshold, top_pad, mmap_threshold = -1, -2, -3  # mallopt's parameter numbers, from glibc's malloc.h
     with contextlib.suppress(OSError, AttributeError):
