@@ -78,7 +78,7 @@ AUTHOR_LOOP_SECONDS = {"page edit": 3.0, "model edit": 15.0, "model edit undone"
 PERFORMANCE_SCORE = 0.98
 ACCESSIBILITY_SCORE = 1.0
 PAGE_BYTES = 400 * 1024
-PAST_THE_TOY = ("word_order", "gradients", "memory", "cost")
+PAST_THE_TOY = ("word_order", "gradients", "memory", "cost", "cost_time")
 """The examples and snippets of the chapters past the toy, which share a budget of their own."""
 PAST_THE_TOY_SECONDS = 60.0
 UNIT_TIME = re.compile(r"((?:example|snippet|notebook) [\w-]+) ([\d.]+) s")

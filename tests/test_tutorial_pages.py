@@ -395,7 +395,7 @@ NOTATION_PAGES = (
 """The pages held to the notation here: every page of the site."""
 NOTATION_UNITS = (
     "overview", "setup", "rnn", "lstm", "gru", "attention", "side_by_side", "block", "word_order", "gradients",
-    "learning", "memory", "cost", "conventions",
+    "learning", "memory", "cost", "cost_time", "conventions",
 )
 """The generated material of those pages."""
 BREAKS_NOTATION = {

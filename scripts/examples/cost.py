@@ -1,14 +1,16 @@
-"""The cost page: wall time, memory (kept for backward, and at its peak) and dependent steps as T doubles to 1024.
+"""The cost page's exact counts: memory (kept for backward, and at its peak) and dependent steps as T doubles to 1024.
 
-Every setting is fixed here before anything runs. Wall times change from run to run (NONDETERMINISTIC); the
-memory and step counts are exact and come out the same on every run. Every sentence that states a result is
-built from the measurements below, whichever way they come out, by the rules the page states: GROWTH_TOLERANCE
-names how a quantity grows, `compare` says which of two models took less, and `verdict` says whether a part
-of the usual story held.
+Every setting is fixed here before anything runs. The memory and step counts are exact and come out the same
+on every run, so this unit runs beside the others; the wall times, which change from run to run, are taken by
+`cost_time.py`, which runs alone (NONDETERMINISTIC) and shares this file's settings and rules. Every sentence
+that states a result is built from the measurements, whichever way they come out, by the rules the page
+states: GROWTH_TOLERANCE names how a quantity grows, `compare` says which of two models took less, and
+`verdict` says whether a part of the usual story held.
 """
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,18 +23,14 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocat
 import seqdocs
 import seqdocs.experiments
 
-NONDETERMINISTIC = True
-"""This example records wall-clock times, which differ on every run."""
-
 LENGTHS = (16, 32, 64, 128, 256, 512, 1024)
 """Sequence lengths T, doubling: on log axes each doubling is one equal step."""
 
 BATCH = 4
 WIDTH = 64
 """E = H = d_model: input, hidden state, query, key and value all have this size."""
-REPEATS = 3
-"""Timed calls per measurement: the build's budget for this page is about fourteen seconds of one core."""
 THREADS = 1
+"""Every count, and every time in cost_time.py, is taken on one thread."""
 SEED = 0
 
 RECURRENT = ("rnn", "lstm", "gru")
@@ -73,57 +71,43 @@ MARKERS = {"rnn": "o", "lstm": "s", "gru": "D", "attention": "^", "torch_lstm": 
 REFERENCES = ("torch_lstm", "fused_attention")
 
 
-def measure_all() -> tuple[dict[tuple[str, int], seqdocs.experiments.CostMeasurement], dict[int, seqdocs.experiments.SavedMemory]]:
-    """Every model in MODELS measured in full at every length; and the memory fused attention keeps, by length."""
-    workloads = {
+def workloads() -> dict[tuple[str, int], seqdocs.experiments.Workload]:
+    """Every model in MODELS ready to read its batch at every length, by (model, length)."""
+    return {
         (model, length): seqdocs.experiments.make_workload(model, length, batch=BATCH, width=WIDTH, seed=SEED)
         for length in LENGTHS
         for model in MODELS
     }
-    # The counts come out the same every time, so each is taken once, before the timed rounds: the profiler
-    # that finds the peaks slows the calls it watches. Those runs also pay every first call's costs, so no
-    # timed run does.
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The exact measurements of one model at one length: the fields of `seqdocs.experiments.CostMeasurement` that are
+    counted, not timed."""
+
+    saved: seqdocs.experiments.SavedMemory
+    dependent_steps: int
+    forward_peak: seqdocs.experiments.PeakMemory
+    forward_backward_peak: seqdocs.experiments.PeakMemory
+
+
+def measure_counts() -> tuple[dict[tuple[str, int], Counts], dict[int, seqdocs.experiments.SavedMemory]]:
+    """Every model in MODELS counted at every length; and the memory fused attention keeps, by length."""
     counts = {}
-    for key, workload in workloads.items():
+    for key, workload in workloads().items():
         outputs = []  # one forward pass serves two counts: saved_memory runs it, dependent_steps walks its graph
         saved = seqdocs.experiments.saved_memory(lambda: outputs.append(workload.forward()), not_counted=workload.leaves)
-        counts[key] = {
-            "saved": saved,
-            "dependent_steps": seqdocs.experiments.dependent_steps(outputs.pop()),
-            "forward_peak": seqdocs.experiments.peak_memory(workload.run_forward),
-            "forward_backward_peak": seqdocs.experiments.peak_memory(workload.run_forward_backward),
-        }
-    # Rounds: each round times every model at every length once. A slow spell of the shared machine then
-    # lands on one round of many lengths, where the median discards it, not on every repeat of one length.
-    seconds = {(key, field): [] for key in workloads for field in ("forward", "forward_backward")}
-    for _ in range(REPEATS):
-        for (model, length), workload in workloads.items():
-            for field, call in (("forward", workload.run_forward), ("forward_backward", workload.run_forward_backward)):
-                seconds[(model, length), field].append(seqdocs.experiments.time_call(call, repeats=1, warmup=0).median)
-    costs = {}
-    for key, workload in workloads.items():
-        costs[key] = seqdocs.experiments.CostMeasurement(
-            model=workload.model,
-            length=key[1],
-            batch=BATCH,
-            width=WIDTH,
-            forward=seqdocs.experiments.Timing.from_seconds(seconds[key, "forward"]),
-            forward_backward=seqdocs.experiments.Timing.from_seconds(seconds[key, "forward_backward"]),
-            threads=torch.get_num_threads(),
-            **counts[key],
+        counts[key] = Counts(
+            saved=saved,
+            dependent_steps=seqdocs.experiments.dependent_steps(outputs.pop()),
+            forward_peak=seqdocs.experiments.peak_memory(workload.run_forward),
+            forward_backward_peak=seqdocs.experiments.peak_memory(workload.run_forward_backward),
         )
     fused = {}
     for length in LENGTHS:
         workload = seqdocs.experiments.make_workload(SAVED_ONLY, length, batch=BATCH, width=WIDTH, seed=SEED)
         fused[length] = seqdocs.experiments.saved_memory(workload.forward, not_counted=workload.leaves)
-    return costs, fused
-
-
-def milliseconds(seconds: float) -> str:
-    """Three significant figures: 0.0123, 1.23, 123."""
-    value = seconds * 1e3
-    digits = max(0, 2 - math.floor(math.log10(value))) if value > 0 else 0
-    return f"{value:,.{digits}f}"
+    return counts, fused
 
 
 def size(bytes_: float) -> str:
@@ -151,13 +135,6 @@ def tick_size(bytes_: float, _position=None) -> str:
 
 def name_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def slope(costs: dict, model: str, field: str, lengths: tuple[int, ...] | None = None) -> float:
-    """The log-log slope of the median time over `lengths` (the three longest): 1 means ∝ T, 2 means ∝ T²."""
-    lengths = LENGTHS[-3:] if lengths is None else lengths
-    times = [getattr(costs[model, length], field).median for length in lengths]
-    return float(np.polyfit(np.log(lengths), np.log(times), 1)[0])
 
 
 def exponent(smaller: float, larger: float) -> float:
@@ -241,62 +218,28 @@ def comparison(interval, model: str, words: dict[str, str]) -> str:
     return "; ".join(parts)
 
 
-TIME_WORDS = {"less": "faster", "more": "slower", "tie": "too close to call"}
 MEMORY_WORDS = {"less": "less", "more": "more", "tie": "the same"}
 
 
-def spread(field: str):
-    """(fastest, slowest) of a timing, for `comparison`."""
-    return lambda costs, model, length: (getattr(costs[model, length], field).fastest,
-                                         getattr(costs[model, length], field).slowest)
-
-
-def comparison_table(costs: dict) -> str:
-    """Self-attention against each other model: where it took less time, and where it kept less memory."""
-
-    def timing(field: str):
-        return lambda model, length: spread(field)(costs, model, length)
+def memory_comparison_table(costs: dict) -> str:
+    """Self-attention against each other model: where it kept less memory for backward, and held less at its peak."""
 
     def saved(model: str, length: int) -> tuple[int, int]:
         return (costs[model, length].saved.total_bytes,) * 2
-
-    lines = [
-        "| self-attention against | forward time | forward + backward time | memory kept for backward |",
-        "| :--- | :--- | :--- | :--- |",
-    ]
-    for model in (*RECURRENT, "torch_lstm"):
-        cells = [
-            comparison(timing("forward"), model, TIME_WORDS),
-            comparison(timing("forward_backward"), model, TIME_WORDS),
-            comparison(saved, model, MEMORY_WORDS),
-        ]
-        lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def peak_comparison_table(costs: dict) -> str:
-    """Self-attention against each other model: where its peak memory was below theirs and where above."""
 
     def peak(field: str):
         return lambda model, length: (getattr(costs[model, length], field).peak_bytes,) * 2
 
     lines = [
-        "| self-attention against | peak memory, forward | peak memory, forward + backward |",
-        "| :--- | :--- | :--- |",
+        "| self-attention against | memory kept for backward | peak memory, forward "
+        "| peak memory, forward + backward |",
+        "| :--- | :--- | :--- | :--- |",
     ]
     for model in (*RECURRENT, "torch_lstm"):
-        cells = [comparison(peak(field), model, MEMORY_WORDS) for field in ("forward_peak", "forward_backward_peak")]
+        cells = [comparison(saved, model, MEMORY_WORDS)]
+        cells += [comparison(peak(field), model, MEMORY_WORDS) for field in ("forward_peak", "forward_backward_peak")]
         lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def times_sentence(costs: dict, length: int, field: str) -> str:
-    parts = [
-        f"{SHORT[model]}'s {milliseconds(getattr(costs[model, length], field).median)} ms"
-        for model in (*RECURRENT, "torch_lstm")
-    ]
-    attention = milliseconds(getattr(costs["attention", length], field).median)
-    return f"self-attention took {attention} ms, " + name_list(parts)
 
 
 def peak_sentence(costs: dict, length: int) -> str:
@@ -312,56 +255,6 @@ def peak_sentence(costs: dict, length: int) -> str:
     lead = "Short sequences are another matter. " if groups["less"] else ""
     return (f"{lead}At $T$ = {length:,}, self-attention's forward and backward passes peaked at {size(attention)}, "
             + ", and ".join(parts))
-
-
-def speed_sentence(costs: dict, model: str, reference: str, length: int) -> str:
-    """How the reference's forward time compared with a model's, by `compare`, in words."""
-    ours, theirs = (spread("forward")(costs, name, length) for name in (reference, model))
-    outcome = compare(ours, theirs)
-    ratio = costs[model, length].forward.median / costs[reference, length].forward.median
-    if outcome == "less":
-        return f"{ratio:,.0f} times as fast as the package's {NAMES[model]} (median against median)"
-    if outcome == "more":
-        return f"slower than the package's {NAMES[model]}, {1 / ratio:,.1f} times its time (median against median)"
-    return f"too close to the package's {NAMES[model]} to call: their ranges of times overlap"
-
-
-def settings_table(machine: dict[str, str]) -> str:
-    rows = [
-        ("Sequence lengths T", ", ".join(f"{length:,}" for length in LENGTHS), "doubling"),
-        ("Batch B", str(BATCH), "sequences read at once"),
-        ("Width $E = H = d_{\\text{model}}$", str(WIDTH), "inputs, hidden states, queries, keys and values; "
-         "attention has one head, so $d_k = d_{\\text{model}}$"),
-        ("Inputs", "standard normal, seed " + str(SEED), "fixed data: gradients are taken for the weights only"),
-        ("Peak memory", "1 run of each", "untimed, with PyTorch's profiler recording every allocation and free; "
-         "the same bytes come out on every run"),
-        ("Timed runs", f"{REPEATS} of each", "in rounds, each timing every model at every length once, after the "
-         "untimed runs; the plots show the median, with bars from the fastest to the slowest"),
-        ("Fused attention", "memory only", "`F.scaled_dot_product_attention` with the same weights: what it keeps "
-         "for the backward pass is counted, its time is not taken"),
-        ("Forward", "autograd off", "as when the model is only used"),
-        ("Forward + backward", "autograd on", "`output.sum().backward()` finds every weight's gradient, as a "
-         "training step does before the optimizer"),
-        ("Threads", machine["threads"], "`torch.set_num_threads`, so a parallel step gets no help from extra cores"),
-        ("CPU", machine["cpu"], f"{machine['cores']} logical cores seen by the operating system"),
-        ("Versions", f"torch {machine['torch']}, Python {machine['python']}", ""),
-    ]
-    lines = ["| Setting | Value | Note |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {value} | {note} |" for name, value, note in rows]
-    return "\n".join(lines) + "\n"
-
-
-def time_table(costs: dict, field: str) -> str:
-    header = "| T | " + " | ".join(f"{NAMES[model]}" for model in MODELS) + " |"
-    lines = [header, "| ---: | " + " | ".join("---:" for _ in MODELS) + " |"]
-    for length in LENGTHS:
-        cells = []
-        for model in MODELS:
-            timing = getattr(costs[model, length], field)
-            spread = f"{milliseconds(timing.fastest)}–{milliseconds(timing.slowest)}"
-            cells.append(f"{milliseconds(timing.median)}<br><small>{spread}</small>")
-        lines.append(f"| {length:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def memory_table(saved: dict, models: tuple[str, ...]) -> str:
@@ -500,19 +393,11 @@ def coincidence_caption(pairs_by_panel: dict[str, list[tuple[str, str]]]) -> str
     return " ".join(sentence[0].upper() + sentence[1:] for sentence in sentences) or None
 
 
-def millisecond_label(value: float, _position) -> str:
-    return f"{value * 1e3:,g}"
-
-
 def legend_below(figure, axes) -> None:
     """One legend for all panels, under them, from the lines of `axes`."""
     handles, labels = axes.get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8.5)
     figure.tight_layout(rect=(0, 0.12, 1, 1))
-
-
-def in_milliseconds(seconds: float) -> str:
-    return f"{milliseconds(seconds)} ms"
 
 
 def from_shortest_to_longest(costs: dict, value: Callable, show: Callable[[float], str], models=MODELS) -> str:
@@ -522,31 +407,6 @@ def from_shortest_to_longest(costs: dict, value: Callable, show: Callable[[float
         f"to {show(value(costs[model, LENGTHS[-1]]))} at T = {LENGTHS[-1]:,}."
         for model in models
     )
-
-
-def time_figure(out: Artifacts, costs: dict) -> None:
-    with figure_style():
-        figure, panels = plt.subplots(1, 2, figsize=(8.4, 4.4), sharey=True)
-        for axes, field, title in zip(panels, ("forward", "forward_backward"), ("forward", "forward + backward")):
-            plot_models(axes, costs, MODELS, lambda cost, f=field: getattr(cost, f).median,
-                        spread=lambda cost, f=field: (getattr(cost, f).fastest, getattr(cost, f).slowest))
-            log_axes(axes, "milliseconds (median)" if field == "forward" else "", millisecond_label)
-            axes.set_title(title, fontsize=10)
-            longest = LENGTHS[-1]
-            lowest = min(getattr(costs[model, longest], field).median for model in MODELS)
-            slope_guides(axes, lowest / 8)
-        enclose_in_ticks(panels, 10)
-        legend_below(figure, panels[0])
-
-    alt = (
-        "Two log-log plots of wall time in milliseconds against sequence length T from "
-        f"{LENGTHS[0]} to {LENGTHS[-1]:,}, one line per model with bars from the fastest to the slowest repeat, "
-        "and two dashed guide lines, drawn apart from the data, rising like T and like T squared. Left, the "
-        "forward pass: " + from_shortest_to_longest(costs, lambda cost: cost.forward.median, in_milliseconds)
-        + " Right, forward and backward: "
-        + from_shortest_to_longest(costs, lambda cost: cost.forward_backward.median, in_milliseconds)
-    )
-    out.figure("time", figure, alt=alt)
 
 
 def memory_figure(out: Artifacts, saved: dict) -> None:
@@ -655,40 +515,32 @@ def one_count(counts: set[int], what: str) -> str:
 
 def build(out: Artifacts) -> None:
     torch.set_num_threads(THREADS)
-    machine = seqdocs.experiments.describe_machine(threads=torch.get_num_threads())
-    costs, fused = measure_all()
+    costs, fused = measure_counts()
     saved = {key: cost.saved for key, cost in costs.items()} | {(SAVED_ONLY, length): fused[length] for length in LENGTHS}
     shortest, longest, half = LENGTHS[0], LENGTHS[-1], LENGTHS[-2]
 
-    out.markdown("settings", settings_table(machine))
-    out.markdown("time_forward", time_table(costs, "forward"))
-    out.markdown("time_forward_backward", time_table(costs, "forward_backward"))
     out.markdown("memory_table", memory_table(saved, MODELS))
     out.markdown("fused_memory_table", memory_table(saved, ("attention", SAVED_ONLY)))
     out.markdown("peak_table", peak_table(costs))
-    out.markdown("peak_comparisons", peak_comparison_table(costs))
+    out.markdown("memory_comparisons", memory_comparison_table(costs))
     out.markdown("steps_table", steps_table(costs))
-    out.markdown("comparisons", comparison_table(costs))
     out.json(
         "measurements",
         {
-            "machine": machine,
-            "settings": {"lengths": LENGTHS, "batch": BATCH, "width": WIDTH, "repeats": REPEATS, "seed": SEED},
+            "settings": {"lengths": LENGTHS, "batch": BATCH, "width": WIDTH, "threads": THREADS, "seed": SEED},
             "measurements": [
                 {
-                    "model": cost.model, "length": cost.length,
-                    "forward_seconds": vars(cost.forward), "forward_backward_seconds": vars(cost.forward_backward),
+                    "model": model, "length": length,
                     "saved": vars(cost.saved), "dependent_steps": cost.dependent_steps,
                     "forward_peak": vars(cost.forward_peak), "forward_backward_peak": vars(cost.forward_backward_peak),
                 }
-                for cost in costs.values()
+                for (model, length), cost in costs.items()
             ] + [{"model": SAVED_ONLY, "length": length, "saved": vars(fused[length])} for length in LENGTHS],
         },
     )
 
     out.value("batch", str(BATCH))
     out.value("width", str(WIDTH))
-    out.value("repeats", str(REPEATS))
     out.value("shortest", f"{shortest:,}")
     out.value("longest", f"{longest:,}")
     out.value("half", f"{half:,}")
@@ -800,49 +652,9 @@ def build(out: Artifacts) -> None:
     out.value("torch_lstm_peak_word",
               {"less": "below", "more": "above", "tie": "equal to"}[compare((fused_peak,) * 2, (ours_peak,) * 2)])
 
-    # Wall time: these change on every run, so every sentence about them is built here.
-    out.value("forward_shortest", times_sentence(costs, shortest, "forward"))
-    out.value("forward_longest", times_sentence(costs, longest, "forward"))
-    for field in ("forward", "forward_backward"):
-        for model in MODELS:
-            out.value(f"{field}_slope_{model}", f"{slope(costs, model, field):.2f}")
-        out.value(f"{field}_time_verdict", verdict({model: slope(costs, model, field) for model in OURS},
-                                                   {"rnn": 1, "lstm": 1, "gru": 1, "attention": 2}))
-    for model in RECURRENT:
-        ratio = costs[model, longest].forward_backward.median / costs[model, longest].forward.median
-        out.value(f"{model}_backward_ratio", f"{ratio:.1f}")
-    for model in RECURRENT:
-        per_step = costs[model, longest].forward.median / longest
-        out.value(f"{model}_microseconds_per_step", f"{per_step * 1e6:.0f}")
-    products = 2 * (2 * BATCH * longest * longest * WIDTH)  # Q K^T and weights @ V, a multiply and an add each
-    # The whole forward pass's time, projections and softmax included, is longer than the two products' alone:
-    # dividing by it gives a rate the products reached at least, not their rate.
-    attention_forward = costs["attention", longest].forward.median
-    rate = products / attention_forward  # floating-point operations per second, a lower bound for the products
-    out.value("attention_gflop", f"{products / 1e9:.2f}")
-    out.value("attention_gflops", f"{rate / 1e9:.1f}")
-    out.value("attention_forward_longest", f"{milliseconds(attention_forward)} ms")
-    # The matrix products of one step (2 x B x in x out each); the element-wise operations add far less.
-    step_products = {"rnn": 2 * BATCH * (WIDTH + WIDTH) * WIDTH, "lstm": 2 * BATCH * (WIDTH + WIDTH) * 4 * WIDTH}
-    for model, count in step_products.items():
-        out.value(f"{model}_step_flop", f"{count:,}")
-        out.value(f"{model}_step_arithmetic_us", f"{count / rate * 1e6:.1f}")  # at most: the rate is a lower bound
-    short_slope = slope(costs, "attention", "forward", LENGTHS[:3])
-    long_slope = slope(costs, "attention", "forward")
-    out.value("attention_short_slope", f"$T^{{{short_slope:.2f}}}$")
-    out.value("attention_long_slope", f"$T^{{{long_slope:.2f}}}$")
-    out.value("attention_steepens", "in this run it did steepen" if short_slope < long_slope
-              else "in this run it did not steepen")
-    loop_slopes = [slope(costs, model, field) for model in RECURRENT for field in ("forward", "forward_backward")]
-    attention_slopes = [slope(costs, "attention", field) for field in ("forward", "forward_backward")]
-    out.value("loop_slopes", f"{min(loop_slopes):.2f} to {max(loop_slopes):.2f}")
-    out.value("attention_slopes", f"{min(attention_slopes):.2f} to {max(attention_slopes):.2f}")
-    out.value("torch_lstm_speed", speed_sentence(costs, "lstm", "torch_lstm", longest))
-
     steps_figure(out, costs)
     memory_figure(out, saved)
     peak_figure(out, costs)
-    time_figure(out, costs)
     out.provenance(SEED)
 
 
