@@ -12,8 +12,9 @@
 
   // The widget's range: within it every number is tested equal to PyTorch to 1e-5 (tests/test_try_it.py).
   const LIMITS = { tokens: 16, size: 4, feedforward: 8 };
+  // The hidden size's key is "hidden", not "h": Material's search highlighting reads ?h= and marks that text.
   const DEFAULTS = {
-    sequence: "a b c", model: "lstm", seed: "42", e: "2", h: "2", heads: "1", causal: "0", norm: "post", f: "",
+    sequence: "a b c", model: "lstm", seed: "42", e: "2", hidden: "2", heads: "1", causal: "0", norm: "post", f: "",
     vocab: "", step: "1",
   };
   // The block's own defaults, as the command line's (seqdocs.BLOCK_EMBEDDING_SIZE, seqdocs.BLOCK_HEADS). E = 4
@@ -50,7 +51,7 @@
       model: field("model").value,
       seed: field("seed").value.trim(),
       e: field("e").value.trim(),
-      h: field("h").value.trim(),
+      hidden: field("hidden").value.trim(),
       heads: field("heads").value.trim(),
       causal: field("causal").checked ? "1" : "0",
       norm: field("norm").value,
@@ -59,7 +60,7 @@
       step: field("step").value,
     });
     const fillForm = (view) => {
-      for (const key of ["sequence", "model", "seed", "e", "h", "heads", "norm", "f", "vocab"]) field(key).value = view[key];
+      for (const key of ["sequence", "model", "seed", "e", "hidden", "heads", "norm", "f", "vocab"]) field(key).value = view[key];
       field("causal").checked = view.causal === "1";
     };
 
@@ -76,7 +77,7 @@
         model: view.model in MODEL_NAMES ? view.model : "lstm",
         seed: BigInt(view.seed),
         embeddingSize: whole("e", view.e, 1, LIMITS.size),
-        hiddenSize: whole("h", view.h, 1, LIMITS.size),
+        hiddenSize: whole("hidden", view.hidden, 1, LIMITS.size),
         heads: whole("heads", view.heads, 1, LIMITS.size),
         causal: view.causal === "1",
         normFirst: view.norm === "pre",
@@ -212,7 +213,7 @@
           headRows.push([`${name}, head ${head + 1}`, tensors[name].data[head][step - 1]]);
         }
       }
-      tables.append(table(`Token ${step}, “${token}”: its query, key, value and output in each head (width d_k = ${options.embeddingSize / heads})`,
+      tables.append(table(`Token ${step}, “${token}”: its query, key, value and output in each head, ${options.embeddingSize / heads} wide`,
         headRows, "dimension"));
       tables.append(table(`Token ${step}, “${token}”: the feed-forward layer's units`,
         ["feedforward_pre_activation", "feedforward_hidden"].map((name) => [name, at(name)]), "unit"));
@@ -270,17 +271,36 @@
       path.setAttribute("points", points.map((point) => point.join(",")).join(" "));
       const marks = svg.querySelector("[data-marks]");
       marks.replaceChildren();
+      // Each point's token beside it, where it overlaps no other label: above or below, right or left of the
+      // point; where all four would, the token joins the nearest label ("the, cat").
+      const labels = [];
+      const box = (label) => ({ left: label.x, right: label.x + 7 * label.text.length, top: label.y - 11, bottom: label.y + 2 });
+      const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
       points.slice(1).forEach(([x, y], index) => {
         const dot = document.createElementNS("http://www.w3.org/2000/svg", "circle");
         dot.setAttribute("cx", x);
         dot.setAttribute("cy", y);
         dot.setAttribute("r", index === points.length - 2 ? 5 : 3);
-        const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
-        label.setAttribute("x", x + 7);
-        label.setAttribute("y", y - 7);
-        label.textContent = tokens[index];
-        marks.append(dot, label);
+        marks.append(dot);
+        const text = tokens[index];
+        const width = 7 * text.length;
+        const free = [[x + 7, y - 7], [x + 7, y + 16], [x - 7 - width, y - 7], [x - 7 - width, y + 16]]
+          .map(([labelX, labelY]) => ({ x: labelX, y: labelY, text, point: [x, y] }))
+          .find((candidate) => !labels.some((label) => overlaps(box(candidate), box(label))));
+        if (free) {
+          labels.push(free);
+        } else {
+          const nearest = labels.reduce((a, b) => (Math.hypot(a.point[0] - x, a.point[1] - y) <= Math.hypot(b.point[0] - x, b.point[1] - y) ? a : b));
+          nearest.text += `, ${text}`;
+        }
       });
+      for (const label of labels) {
+        const element = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        element.setAttribute("x", label.x);
+        element.setAttribute("y", label.y);
+        element.textContent = label.text;
+        marks.append(element);
+      }
       const last = states[states.length - 1];
       svg.setAttribute("aria-label", `The hidden state after each token so far, in the plane: it ends at (${last.map(format).join(", ")}), after “${tokens[states.length - 1]}”.`);
     }
@@ -332,7 +352,7 @@
     form.addEventListener("change", (event) => {
       if (event.target.name === "step") show(readForm(), { push: true });
       else if (event.target.name === "model") show({ ...readForm(), ...blockSizes(event.target.value), step: "1" }, { push: true });
-      else if (["causal", "e", "h", "heads", "seed", "norm", "f"].includes(event.target.name)) show({ ...readForm(), step: "1" }, { push: true });
+      else if (["causal", "e", "hidden", "heads", "seed", "norm", "f"].includes(event.target.name)) show({ ...readForm(), step: "1" }, { push: true });
     });
     field("step").addEventListener("input", () => show(readForm(), { push: false }));
     field("previous").addEventListener("click", () => show({ ...readForm(), step: String(Number(field("step").value) - 1) }, { push: true }));
@@ -359,7 +379,7 @@
   }
 
   function label(name) {
-    return { e: "The embedding size E", h: "The hidden size H", heads: "The number of heads", f: "The feed-forward width F" }[name];
+    return { e: "The embedding size E", hidden: "The hidden size H", heads: "The number of heads", f: "The feed-forward width F" }[name];
   }
 
   function sentence(text) {
