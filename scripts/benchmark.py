@@ -417,7 +417,8 @@ def try_it_only(site: Path, lighthouse_runs: int, output: Path | None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="seqdocs-benchmark-try-"))
     try:
         project = site.resolve().parent
-        pages = nav_pages(project, build_environment(project)) if (project / "mkdocs.yml").exists() else []
+        environment = {**os.environ, "PYTHONPATH": str(project)}  # not build_environment: it empties ../tmp
+        pages = nav_pages(project, environment) if (project / "mkdocs.yml").exists() else []
         with serving(site) as base:
             results = try_it_budget(base, site, pages, folder, lighthouse_runs)
     finally:
