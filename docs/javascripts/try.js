@@ -226,6 +226,9 @@
     function table(caption, rows, columnName, columnLabels) {
       const width = Math.max(...rows.map(([, values]) => values.length));
       const element = document.createElement("table");
+      // A class keeps Material from wrapping the table in a scrolling box of its own, which a keyboard cannot
+      // reach: the focusable wrapper below scrolls instead. try.css styles it as Material styles its tables.
+      element.className = "try-it__values";
       const captionElement = element.createCaption();
       captionElement.textContent = caption;
       const head = element.createTHead().insertRow();
