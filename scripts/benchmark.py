@@ -34,6 +34,12 @@ It prints a table with pass or fail for each target, writes everything measured 
 exits with 1 if a target was missed (2 if a build failed). Times depend on the machine and on what else it is
 running; the JSON records the CPU and the load average at the start.
 
+6. The Try it page (`--try-it SITE` measures only this, on an already built site): its weight with its assets
+   (≤ 400 KiB) and Lighthouse (as in 3) in its default view, no request to another host, axe-core (the copy
+   inside the test extra's axe-playwright-python, as tests/test_browser.py uses it, injected by Playwright from
+   the local file) with no serious or critical violation in five views (LSTM, attention with 2 heads, the block, light and dark), and the weight its engine,
+   view and stylesheet add to every other page: at most 4 KiB (gzip), read from each built page's own links.
+
 `--source worktree` builds from the files git would commit (tracked plus untracked, not ignored) instead of
 a clone of the last commit, to measure work that is not committed yet.
 """
@@ -84,6 +90,14 @@ PAST_THE_TOY_SECONDS = 60.0
 UNIT_TIME = re.compile(r"((?:example|snippet|notebook) [\w-]+) ([\d.]+) s")
 """One unit's time in the artifact build's summary, e.g. "example memory 21.5 s"."""
 ASSET_TYPES = {"document", "stylesheet", "script", "image", "font", "media"}
+TRY_IT = ("try.md", "try/")
+"""The Try it page: its source and URL path."""
+TRY_IT_ASSETS = ("javascripts/engine.js", "javascripts/try.js", "stylesheets/try.css")
+"""What only the Try it page needs; another page may carry the stylesheet (small), not the engine."""
+TRY_IT_ELSEWHERE_BYTES = 4 * 1024
+"""Issue 10: "the engine adds no weight to the other pages beyond a few KB"."""
+TRY_IT_VIEWS = ("?model=lstm&sequence=the+cat+sat", "?model=attention&heads=2&e=4", "?model=block&sequence=the+cat+sat")
+AXE_IMPACTS = ("serious", "critical")
 """What counts towards a page's weight: HTML, CSS, JavaScript, images, fonts; not data fetched by scripts."""
 
 
@@ -317,6 +331,105 @@ def page_weights(base: str, pages: list[tuple[str, str]]) -> dict[str, dict]:
     return weights
 
 
+def try_it_budget(base: str, site: Path, pages: list[tuple[str, str]], folder: Path, lighthouse_runs: int) -> list[Result]:
+    """Issue 10's budget for the Try it page: weight, Lighthouse (if `lighthouse_runs`), axe, and what it adds elsewhere."""
+    import gzip
+
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    source, path = TRY_IT
+    if lighthouse_runs:
+        runs = [lighthouse(base + path, folder / f"lighthouse-try-{run}.json") for run in range(lighthouse_runs)]
+        if any("error" in run for run in runs):
+            results.append(Result("Try it: Lighthouse", None, "runs", False, "error", runs[0]))
+        else:
+            scores = sorted(run["performance"] for run in runs)
+            performance, accessibility = statistics.median(scores), min(run["accessibility"] for run in runs)
+            results.append(Result("Try it: performance", performance, f"≥ {PERFORMANCE_SCORE:.2f}",
+                                  performance >= PERFORMANCE_SCORE,
+                                  f"{performance:.2f} (runs {', '.join(f'{score:.2f}' for score in scores)})", {"runs": runs}))
+            results.append(Result("Try it: accessibility", accessibility, f"= {ACCESSIBILITY_SCORE:.2f}",
+                                  accessibility >= ACCESSIBILITY_SCORE, f"{accessibility:.2f} (lowest of the runs)"))
+    weight = page_weights(base, [TRY_IT])[source]
+    external = weight["external_requests"]
+    results.append(Result("Try it: bytes", weight["bytes"], f"≤ {kib(PAGE_BYTES)}, no other host",
+                          weight["bytes"] <= PAGE_BYTES and not external,
+                          f"{kib(weight['bytes'])} in {weight['requests']} requests, {len(external)} to another host",
+                          weight))
+
+    # axe-core as the tests use it, injected from the local file: nothing is fetched from another host.
+    try:
+        import axe_playwright_python
+    except ImportError:
+        axe_script = None
+    else:
+        axe_script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+    if axe_script is None or not axe_script.exists():
+        results.append(Result("Try it: axe", None, "no serious or critical violation", False,
+                              "no axe-core: scripts/install.sh test installs it"))
+    else:
+        found: dict[str, list[str]] = {}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS.split())
+            for scheme in ("light", "dark"):
+                for view in TRY_IT_VIEWS if scheme == "light" else TRY_IT_VIEWS[::2]:
+                    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    page.goto(base + path + view, wait_until="networkidle")
+                    page.wait_for_selector("#try-it[data-ready=true]")
+                    page.add_script_tag(path=str(axe_script))
+                    violations = page.evaluate("async () => (await axe.run(document)).violations"
+                                               ".map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))")
+                    found[f"{scheme} {view}"] = [f"{v['id']} ({v['impact']}, {v['nodes']} nodes)" for v in violations]
+                    context.close()
+            browser.close()
+        serious = {view: [v for v in listed if any(f"({impact}," in v for impact in AXE_IMPACTS)]
+                   for view, listed in found.items()}
+        count = sum(len(listed) for listed in serious.values())
+        version = re.search(r"axe v([\d.]+)", axe_script.read_text(encoding="utf-8")[:200]).group(1)
+        results.append(Result(f"Try it: axe {version}", count, "0 serious or critical", count == 0,
+                              f"{count} serious or critical in {len(found)} views "
+                              f"({sum(len(v) for v in found.values())} violations in all)", found))
+
+    # What the other pages carry of it: the Try it assets each links, at their gzip size.
+    sizes = {asset: len(gzip.compress((site / asset).read_bytes(), compresslevel=6, mtime=0))
+             for asset in TRY_IT_ASSETS if (site / asset).exists()}
+    carried, with_engine = {}, []
+    for other, other_path in pages:
+        if other == source:
+            continue
+        html_file = site / other_path / "index.html" if other_path.endswith("/") or not other_path else site / other_path
+        html = html_file.read_text(encoding="utf-8")
+        linked = [asset for asset in sizes if re.search(r'(?:src|href)="[^"]*' + re.escape(asset) + '"', html)]
+        carried[other] = sum(sizes[asset] for asset in linked)
+        if any(asset.endswith(".js") for asset in linked):
+            with_engine.append(other)
+    heaviest = max(carried.values(), default=0)
+    results.append(Result("Try it: its assets on each other page", heaviest, f"≤ {kib(TRY_IT_ELSEWHERE_BYTES)}",
+                          heaviest <= TRY_IT_ELSEWHERE_BYTES,
+                          f"at most {kib(heaviest)} (gzip) on {len(carried)} pages; engine or view on {len(with_engine)}",
+                          {"asset_gzip_bytes": sizes, "carried_by_page": carried, "pages_with_engine": with_engine}))
+    return results
+
+
+def try_it_only(site: Path, lighthouse_runs: int, output: Path | None) -> int:
+    """`--try-it SITE`: the Try it page's budget on a site built already; no build, no other page's Lighthouse."""
+    folder = Path(tempfile.mkdtemp(prefix="seqdocs-benchmark-try-"))
+    try:
+        project = site.resolve().parent
+        environment = {**os.environ, "PYTHONPATH": str(project)}  # not build_environment: it empties ../tmp
+        pages = nav_pages(project, environment) if (project / "mkdocs.yml").exists() else []
+        with serving(site) as base:
+            results = try_it_budget(base, site, pages, folder, lighthouse_runs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(table(results))
+    if output:
+        output.write_text(json.dumps({"machine": machine(), "results": [asdict(r) for r in results]}, indent=2) + "\n")
+    return 0 if all(result.passed for result in results) else 1
+
+
 def wait_for(url: str, condition: Callable[[str], bool], timeout: float = 900.0) -> float:
     """Seconds until the page at `url` satisfies `condition` (polled every 0.2 s); inf if it never does."""
     start = time.perf_counter()
@@ -383,7 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-weight", action="store_true", help="do not measure page weight")
     parser.add_argument("--skip-author-loop", action="store_true", help="do not time edits under mkdocs serve")
     parser.add_argument("--keep", action="store_true", help="keep the temporary build folder and print its path")
+    parser.add_argument("--try-it", type=Path, metavar="SITE",
+                        help="measure only the Try it page's budget (6.) in this built site folder, e.g. site")
     arguments = parser.parse_args(argv)
+    if arguments.try_it:
+        return try_it_only(arguments.try_it, 0 if arguments.skip_lighthouse else arguments.lighthouse_runs, arguments.output)
 
     report: dict = {"machine": machine(), "source": arguments.source, "results": []}
     results: list[Result] = []
@@ -485,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"{source}: accessibility", accessibility, f"= {ACCESSIBILITY_SCORE:.2f}",
                             accessibility >= ACCESSIBILITY_SCORE, f"{accessibility:.2f} (lowest of the runs)",
                         ))
+                # The Try it page's own budget: Lighthouse and weight are measured above with every page.
+                results += try_it_budget(base, project / "site", pages, folder, lighthouse_runs=0)
                 if not arguments.skip_weight:
                     for source, weight in page_weights(base, pages).items():
                         external = weight["external_requests"]

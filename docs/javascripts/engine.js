@@ -1,5 +1,6 @@
 /*
- * seqdocs in the browser: the package's tokenizer, seeded weights and four models, in plain JavaScript.
+ * seqdocs in the browser: the package's tokenizer, seeded weights, its four models and the Transformer block, in
+ * plain JavaScript.
  *
  * `seqdocs.trace(options)` returns what `seqdocs trace --json` prints for one model: the same `setup` and
  * `traces` structure, the same tensor names and shapes, each tensor as {dtype, shape, data}. Every number is
@@ -361,7 +362,7 @@
     }
     const tensors = { inputs, queries, keys, values, scores };
     if (causal) {
-      tensors.mask = { shape: [T, T], data: Array.from({ length: T * T }, (_, n) => Math.floor(n / T) >= n % T), dtype: "bool" };
+      tensors.mask = causalMask(T);
     }
     tensors.attention_weights = attentionWeights;
     if (heads > 1) tensors.heads_output = headsOutput;
@@ -369,11 +370,199 @@
     return tensors;
   }
 
+
+  // ---------------------------------------------------------------- the Transformer block (seqdocs/block.py)
+
+  const BLOCK_STREAM = 0xb10cn; // seqdocs/block.py's _BLOCK_STREAM: the block's generator is seeded with seed ^ this
+  const LAYER_NORM_EPS = f32(1e-5);
+
+  /** make_block_weights: its own generator; W_Q, W_K, W_V, W_O, W_1, W_2, each standard normal / sqrt(rows). */
+  function makeBlockWeights(seed, E, F) {
+    const generator = new MersenneTwister(seed ^ BLOCK_STREAM);
+    const draw = (rows, columns) => {
+      const scale = f32(Math.sqrt(rows)); // PyTorch divides a float32 tensor by the scalar in float32
+      const drawn = randn(generator, [rows, columns]);
+      return { shape: [rows, columns], data: drawn.data.map((value) => f32(value / scale)) };
+    };
+    const [query, key, value, output] = [draw(E, E), draw(E, E), draw(E, E), draw(E, E)];
+    const feedforwardIn = draw(E, F);
+    const feedforwardOut = draw(F, E);
+    const ones = (n) => ({ shape: [n], data: new Float32Array(n).fill(1) });
+    return {
+      query, key, value, output, feedforwardIn, feedforwardOut,
+      queryBias: zeros([E]), keyBias: zeros([E]), valueBias: zeros([E]), outputBias: zeros([E]),
+      feedforwardInBias: zeros([F]), feedforwardOutBias: zeros([E]),
+      norm1Gain: ones(E), norm1Bias: zeros([E]), norm2Gain: ones(E), norm2Bias: zeros([E]),
+    };
+  }
+
+  function transpose(matrix) {
+    const [rows, columns] = matrix.shape;
+    const data = new Float32Array(rows * columns);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) data[j * rows + i] = matrix.data[i * columns + j];
+    return { shape: [columns, rows], data };
+  }
+
+  function concatAll(tensors) {
+    const data = new Float32Array(tensors.reduce((n, t) => n + t.data.length, 0));
+    let offset = 0;
+    for (const t of tensors) { data.set(t.data, offset); offset += t.data.length; }
+    return data;
+  }
+
+  /** BlockWeights.state_dict(): PyTorch's names and (out, in) layout, as `seqdocs trace --json` writes them. */
+  function blockStateDict(w) {
+    const E = w.query.shape[0];
+    return {
+      "self_attn.in_proj_weight": { shape: [3 * E, E], data: concatAll([transpose(w.query), transpose(w.key), transpose(w.value)]) },
+      "self_attn.in_proj_bias": { shape: [3 * E], data: concatAll([w.queryBias, w.keyBias, w.valueBias]) },
+      "self_attn.out_proj.weight": transpose(w.output),
+      "self_attn.out_proj.bias": w.outputBias,
+      "linear1.weight": transpose(w.feedforwardIn),
+      "linear1.bias": w.feedforwardInBias,
+      "linear2.weight": transpose(w.feedforwardOut),
+      "linear2.bias": w.feedforwardOutBias,
+      "norm1.weight": w.norm1Gain,
+      "norm1.bias": w.norm1Bias,
+      "norm2.weight": w.norm2Gain,
+      "norm2.bias": w.norm2Bias,
+    };
+  }
+
+  /** sinusoidal_positional_encoding(T, E): angles in float64, then rounded to float32 once. */
+  function positionalEncoding(T, E) {
+    const encoding = zeros([T, E]);
+    for (let p = 0; p < T; p++) {
+      for (let column = 0; column < E; column += 2) {
+        const angle = p * Math.pow(10000, -column / E); // 1 / 10000^(2i/E) radians per position
+        encoding.data[p * E + column] = Math.sin(angle);
+        if (column + 1 < E) encoding.data[p * E + column + 1] = Math.cos(angle);
+      }
+    }
+    return encoding;
+  }
+
+  /** rows (N, In) @ W (In, Out) + b: every row through vecmat, then the bias. */
+  function linear(rows, weight, bias) {
+    const count = rows.shape[0];
+    return stackRows(Array.from({ length: count }, (_, n) => add(vecmat(row(rows, n), weight), bias)));
+  }
+
+  /** LayerNorm of each row alone (nn.LayerNorm): mean and variance over the row, the variance divided by E. */
+  function layerNorm(rows, gain, bias) {
+    const [T, E] = rows.shape;
+    const mean = zeros([T]);
+    const variance = zeros([T]);
+    const normalised = zeros([T, E]);
+    const output = zeros([T, E]);
+    for (let t = 0; t < T; t++) {
+      let sum = 0;
+      for (let k = 0; k < E; k++) sum = f32(sum + rows.data[t * E + k]);
+      mean.data[t] = f32(sum / E);
+      let squares = 0;
+      for (let k = 0; k < E; k++) {
+        const centred = f32(rows.data[t * E + k] - mean.data[t]);
+        squares = f32(squares + f32(centred * centred));
+      }
+      variance.data[t] = f32(squares / E);
+      const spread = f32(Math.sqrt(f32(variance.data[t] + LAYER_NORM_EPS)));
+      for (let k = 0; k < E; k++) {
+        const value = f32(f32(rows.data[t * E + k] - mean.data[t]) / spread);
+        normalised.data[t * E + k] = value;
+        output.data[t * E + k] = f32(f32(value * gain.data[k]) + bias.data[k]);
+      }
+    }
+    return { mean, variance, normalised, output };
+  }
+
+  /** (T, E) -> (heads, T, d): head j gets columns j·d to (j + 1)·d - 1. */
+  function splitHeads(rows, heads) {
+    const [T, E] = rows.shape;
+    const d = E / heads;
+    const out = zeros([heads, T, d]);
+    for (let head = 0; head < heads; head++) {
+      for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) out.data[(head * T + t) * d + k] = rows.data[t * E + head * d + k];
+    }
+    return out;
+  }
+
+  /** transformer_block: nn.TransformerEncoderLayer (dropout 0, relu) one tensor at a time, post- or pre-norm. */
+  function transformerBlock(inputs, w, { heads, normFirst, causal }) {
+    const [T, E] = inputs.shape;
+    const d = E / heads;
+    const result = { inputs };
+    const norm = (number, rows) => {
+      const parts = layerNorm(rows, w[`norm${number}Gain`], w[`norm${number}Bias`]);
+      for (const [name, tensor] of Object.entries(parts)) result[`norm${number}_${name}`] = tensor;
+      return parts.output;
+    };
+    // Pre-norm normalises what goes into attention; post-norm gives it the raw rows.
+    const attentionInput = normFirst ? norm(1, inputs) : inputs; // (T, E)
+    const queries = splitHeads(linear(attentionInput, w.query, w.queryBias), heads); // (heads, T, d)
+    const keys = splitHeads(linear(attentionInput, w.key, w.keyBias), heads);
+    const values = splitHeads(linear(attentionInput, w.value, w.valueBias), heads);
+    Object.assign(result, { queries, keys, values });
+    const scale = f32(Math.sqrt(d));
+    const scores = zeros([heads, T, T]);
+    const attentionWeights = zeros([heads, T, T]);
+    const headsOutput = zeros([heads, T, d]);
+    for (let head = 0; head < heads; head++) {
+      for (let i = 0; i < T; i++) {
+        const rowScores = [];
+        for (let j = 0; j < T; j++) {
+          let dot = 0;
+          for (let k = 0; k < d; k++) dot = f32(dot + f32(queries.data[(head * T + i) * d + k] * keys.data[(head * T + j) * d + k]));
+          scores.data[(head * T + i) * T + j] = f32(dot / scale);
+          rowScores.push(causal && j > i ? -Infinity : scores.data[(head * T + i) * T + j]);
+        }
+        const top = Math.max(...rowScores);
+        const exps = rowScores.map((s) => f32(Math.exp(f32(s - top))));
+        const total = exps.reduce((a, b) => f32(a + b), 0);
+        exps.forEach((e, j) => { attentionWeights.data[(head * T + i) * T + j] = f32(e / total); });
+        for (let k = 0; k < d; k++) {
+          let sum = 0;
+          for (let j = 0; j < T; j++) sum = f32(sum + f32(attentionWeights.data[(head * T + i) * T + j] * values.data[(head * T + j) * d + k]));
+          headsOutput.data[(head * T + i) * d + k] = sum;
+        }
+      }
+    }
+    result.scores = scores;
+    if (causal) result.mask = causalMask(T);
+    const concatenated = zeros([T, E]); // (heads, T, d) -> (T, E): the heads side by side
+    for (let head = 0; head < heads; head++) {
+      for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) concatenated.data[t * E + head * d + k] = headsOutput.data[(head * T + t) * d + k];
+    }
+    const attentionOutput = linear(concatenated, w.output, w.outputBias); // (T, E) @ (E, E) -> (T, E)
+    const attentionResidual = add(inputs, attentionOutput); // the input passes through untouched, plus attention
+    Object.assign(result, {
+      attention_weights: attentionWeights, heads_output: headsOutput, concatenated,
+      attention_output: attentionOutput, attention_residual: attentionResidual,
+    });
+    const feedforwardInput = norm(normFirst ? 2 : 1, attentionResidual); // (T, E)
+    const preActivation = linear(feedforwardInput, w.feedforwardIn, w.feedforwardInBias); // (T, E) @ (E, F) -> (T, F)
+    const hidden = map(preActivation, (x) => (x > 0 ? x : 0)); // relu
+    const feedforwardOutput = linear(hidden, w.feedforwardOut, w.feedforwardOutBias); // (T, F) @ (F, E) -> (T, E)
+    // Post-norm adds to the normalised rows (what the feed-forward layer read); pre-norm to the raw sum.
+    const feedforwardResidual = add(normFirst ? attentionResidual : feedforwardInput, feedforwardOutput);
+    Object.assign(result, {
+      feedforward_pre_activation: preActivation, feedforward_hidden: hidden,
+      feedforward_output: feedforwardOutput, feedforward_residual: feedforwardResidual,
+    });
+    result.output = normFirst ? feedforwardResidual : norm(2, feedforwardResidual); // (T, E)
+    return result;
+  }
+
+  function causalMask(T) {
+    return { shape: [T, T], data: Array.from({ length: T * T }, (_, n) => Math.floor(n / T) >= n % T), dtype: "bool" };
+  }
+
   // ---------------------------------------------------------------- the public contract
 
-  const MODELS = ["rnn", "lstm", "gru", "attention"];
+  const MODELS = ["rnn", "lstm", "gru", "attention", "block"];
+  // The command line's defaults for the block (seqdocs.BLOCK_EMBEDDING_SIZE, seqdocs.BLOCK_HEADS); 2 and 1 otherwise.
+  const BLOCK_DEFAULTS = { embeddingSize: 4, heads: 2 };
 
-  function traceModel(setup, model, causal, heads) {
+  function traceModel(setup, model, { causal, heads, normFirst, feedforwardSize }) {
     const H = setup.H;
     const blank = () => zeros([H]);
     let steps;
@@ -389,10 +578,24 @@
     } else if (model === "gru") {
       weights = setup.gru;
       steps = recurrentSteps(setup, (x, state) => gruCell(x, state ? state.hidden : blank(), weights, H));
-    } else {
+    } else if (model === "attention") {
       weights = setup.attention;
       steps = [{ index: 0, token: null, tensors: selfAttention(setup.inputs, weights, causal, heads) }];
       options = { causal, num_heads: heads };
+    } else {
+      // block_trace: the input is each token's embedding plus its position's sinusoidal encoding.
+      const E = setup.E;
+      const blockWeights = makeBlockWeights(setup.seed, E, feedforwardSize);
+      const positions = positionalEncoding(setup.tokens.length, E);
+      const inputs = add(setup.inputs, positions); // (T, E)
+      const tensors = { embeddings: setup.inputs, positions, ...transformerBlock(inputs, blockWeights, { heads, normFirst, causal }) };
+      steps = [{ index: 0, token: null, tensors }];
+      weights = blockStateDict(blockWeights);
+      // nn.TransformerEncoderLayer's argument names, as seqdocs/block.py's _options writes them.
+      options = {
+        d_model: E, nhead: heads, dim_feedforward: feedforwardSize, norm_first: normFirst, activation: "relu",
+        causal, layer_norm_eps: 1e-5,
+      };
     }
     const tensorData = (tensors) => Object.fromEntries(Object.entries(tensors).map(([name, t]) => [
       name, t.dtype === "bool" ? { dtype: "bool", shape: t.shape, data: toData({ shape: t.shape, data: t.data }).data } : toData(t),
@@ -410,12 +613,21 @@
    * Trace one model, with the CLI's options; returns {setup, traces: {model: trace}} like `seqdocs trace --json`.
    * Throws an InputError (a sentence naming the problem and the fix) on bad input.
    */
-  function trace({ sequence = "a b c", model = "lstm", seed = 42, embeddingSize = 2, hiddenSize = 2, vocab, causal = false, heads = 1 } = {}) {
+  function trace({
+    sequence = "a b c", model = "lstm", seed = 42, embeddingSize, hiddenSize = 2, vocab, causal = false, heads,
+    normFirst = false, feedforwardSize,
+  } = {}) {
     if (!MODELS.includes(model)) throw new InputError(`unknown model "${model}": use one of ${MODELS.join(", ")}`);
     if (typeof causal !== "boolean") throw new InputError("causal must be true or false");
+    if (typeof normFirst !== "boolean") throw new InputError("normFirst must be true or false");
+    const block = model === "block";
+    if (embeddingSize === undefined) embeddingSize = block ? BLOCK_DEFAULTS.embeddingSize : 2;
+    if (heads === undefined) heads = block ? BLOCK_DEFAULTS.heads : 1;
     const setup = makeSetup({ sequence, vocab, seed, embeddingSize, hiddenSize });
     checkWhole("heads", heads, 1, MAX_SIZE);
-    if (model === "attention" && setup.E % heads !== 0) {
+    if (feedforwardSize === undefined || feedforwardSize === null) feedforwardSize = 2 * setup.E;
+    else checkWhole("feedforward_size", feedforwardSize, 1, MAX_SIZE);
+    if ((model === "attention" || block) && setup.E % heads !== 0) {
       const divisors = Array.from({ length: setup.E }, (_, i) => i + 1).filter((n) => setup.E % n === 0);
       throw new InputError(`${heads} heads do not divide the attention width ${setup.E} (the embedding size): use ${divisors.join(", ")}`);
     }
@@ -431,11 +643,15 @@
         dtype: "float32",
         embeddings: toData(setup.embeddings),
       },
-      traces: { [model]: traceModel(setup, model, causal, heads) },
+      traces: { [model]: traceModel(setup, model, { causal, heads, normFirst, feedforwardSize }) },
     };
   }
 
   const api = { trace, tokenize, randn: (seed, shape) => randn(new MersenneTwister(checkSeed(seed)), shape), MODELS, InputError, MAX_SIZE };
   if (typeof module === "object" && module.exports) module.exports = api;
-  else root.seqdocs = Object.assign(root.seqdocs || {}, api);
+  else {
+    root.seqdocs = Object.assign(root.seqdocs || {}, api);
+    // After instant navigation the page's two scripts load in no fixed order: tell the view the engine is here.
+    if (typeof document !== "undefined") document.dispatchEvent(new Event("seqdocs:engine"));
+  }
 })(typeof window !== "undefined" ? window : globalThis);

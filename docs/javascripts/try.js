@@ -2,16 +2,27 @@
  * The "Try it" page: the reader's own sequence, stepped through one model, computed by engine.js.
  *
  * Everything the reader types is shown with textContent, never parsed as HTML. The whole view lives in the
- * URL's query (shareable; the back button steps back through views). The page starts on DOMContentLoaded and,
- * after Material's instant navigation, on `document$`; starting twice on the same element does nothing.
+ * URL's query (shareable; the back button steps back through views). Only docs/try.md loads this file and
+ * engine.js, so no other page carries them. The page starts on DOMContentLoaded and, after Material's instant
+ * navigation (which re-creates the page's scripts, in no fixed order), on `document$` or on the engine's
+ * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing.
  */
 (function () {
   "use strict";
 
   // The widget's range: within it every number is tested equal to PyTorch to 1e-5 (tests/test_try_it.py).
-  const LIMITS = { tokens: 16, size: 4 };
-  const DEFAULTS = { sequence: "a b c", model: "lstm", seed: "42", e: "2", h: "2", heads: "1", causal: "0", vocab: "", step: "1" };
-  const MODEL_NAMES = { rnn: "RNN", lstm: "LSTM", gru: "GRU", attention: "Self-attention" };
+  const LIMITS = { tokens: 16, size: 4, feedforward: 8 };
+  // The hidden size's key is "hidden", not "h": Material's search highlighting reads ?h= and marks that text.
+  const DEFAULTS = {
+    sequence: "a b c", model: "lstm", seed: "42", e: "2", hidden: "2", heads: "1", causal: "0", norm: "post", f: "",
+    vocab: "", step: "1",
+  };
+  // The block's own defaults, as the command line's (seqdocs.BLOCK_EMBEDDING_SIZE, seqdocs.BLOCK_HEADS). E = 4
+  // is also the block's only width on this page: LayerNorm divides by each row's spread, and over fewer numbers
+  // that spread is often small enough to magnify last-place differences past the page's 1e-5.
+  const BLOCK_DEFAULTS = { e: "4", heads: "2" };
+  const MODEL_NAMES = { rnn: "RNN", lstm: "LSTM", gru: "GRU", attention: "Self-attention", block: "Transformer block" };
+  const ATTENDING = ["attention", "block"]; // the models with heads and a causal mask
   // What each step's table shows, in the order the model computes it; the last one is the state drawn.
   const SHOWN = {
     rnn: ["input", "previous_hidden", "input_contribution", "recurrent_contribution", "pre_activation", "hidden"],
@@ -30,8 +41,9 @@
 
     const readUrl = () => {
       const query = new URLSearchParams(window.location.search);
+      const defaults = query.get("model") === "block" ? { ...DEFAULTS, ...BLOCK_DEFAULTS } : DEFAULTS;
       const view = {};
-      for (const key of Object.keys(DEFAULTS)) view[key] = query.has(key) ? query.get(key) : DEFAULTS[key];
+      for (const key of Object.keys(DEFAULTS)) view[key] = query.has(key) ? query.get(key) : defaults[key];
       return view;
     };
     const readForm = () => ({
@@ -39,14 +51,16 @@
       model: field("model").value,
       seed: field("seed").value.trim(),
       e: field("e").value.trim(),
-      h: field("h").value.trim(),
+      hidden: field("hidden").value.trim(),
       heads: field("heads").value.trim(),
       causal: field("causal").checked ? "1" : "0",
+      norm: field("norm").value,
+      f: field("f").value.trim(),
       vocab: field("vocab").value,
       step: field("step").value,
     });
     const fillForm = (view) => {
-      for (const key of ["sequence", "model", "seed", "e", "h", "heads", "vocab"]) field(key).value = view[key];
+      for (const key of ["sequence", "model", "seed", "e", "hidden", "heads", "norm", "f", "vocab"]) field(key).value = view[key];
       field("causal").checked = view.causal === "1";
     };
 
@@ -63,11 +77,16 @@
         model: view.model in MODEL_NAMES ? view.model : "lstm",
         seed: BigInt(view.seed),
         embeddingSize: whole("e", view.e, 1, LIMITS.size),
-        hiddenSize: whole("h", view.h, 1, LIMITS.size),
+        hiddenSize: whole("hidden", view.hidden, 1, LIMITS.size),
         heads: whole("heads", view.heads, 1, LIMITS.size),
         causal: view.causal === "1",
+        normFirst: view.norm === "pre",
+        feedforwardSize: view.f === "" ? undefined : whole("f", view.f, 1, LIMITS.feedforward),
         vocab: view.vocab.trim() === "" ? undefined : view.vocab,
       };
+      if (options.model === "block" && options.embeddingSize !== Number(BLOCK_DEFAULTS.e)) {
+        throw fieldError("e", `The Transformer block takes E = ${BLOCK_DEFAULTS.e} on this page (the command takes any size).`);
+      }
       let tokens;
       try {
         tokens = window.seqdocs.tokenize(options.sequence);
@@ -77,13 +96,20 @@
       if (tokens.length > LIMITS.tokens) {
         throw fieldError("sequence", `This page reads at most ${LIMITS.tokens} tokens; yours has ${tokens.length}. Remove some, or use the command below.`);
       }
-      if (options.model !== "attention") options.heads = 1;
+      if (!ATTENDING.includes(options.model)) {
+        options.heads = 1;
+        options.causal = false;
+      }
+      if (options.model !== "block") {
+        options.normFirst = false;
+        options.feedforwardSize = undefined;
+      }
       try {
         return { options, result: window.seqdocs.trace(options) };
       } catch (error) {
         if (!(error instanceof window.seqdocs.InputError)) throw error;
         const where = /vocabulary/.test(error.message) ? "vocab" : /heads|divide/.test(error.message) ? "heads"
-          : /seed/.test(error.message) ? "seed" : "sequence";
+          : /seed/.test(error.message) ? "seed" : /feedforward/.test(error.message) ? "f" : "sequence";
         throw fieldError(where, sentence(error.message));
       }
     }
@@ -100,13 +126,15 @@
       }
       const { options, result } = computed;
       const trace = result.traces[options.model];
-      const stepCount = options.model === "attention" ? trace.tokens.length : trace.steps.length;
+      const stepCount = ATTENDING.includes(options.model) ? trace.tokens.length : trace.steps.length;
       const step = Math.min(Math.max(Number.parseInt(view.step, 10) || 1, 1), stepCount);
       lastGood = { ...view, model: options.model, step: String(step) };
       fillForm(lastGood);
-      root.querySelector("[data-heads-field]").hidden = options.model !== "attention";
-      root.querySelector("[data-causal-field]").hidden = options.model !== "attention";
-      for (const formula of root.querySelectorAll("[data-formula]")) formula.hidden = formula.dataset.formula !== options.model;
+      for (const part of root.querySelectorAll("[data-for-models]")) {
+        part.hidden = !part.dataset.forModels.split(" ").includes(options.model);
+      }
+      const formulaName = options.model === "block" ? `block-${options.normFirst ? "pre" : "post"}` : options.model;
+      for (const formula of root.querySelectorAll("[data-formula]")) formula.hidden = formula.dataset.formula !== formulaName;
       renderStep(options, result, trace, step, stepCount);
       renderCommand(options);
       if (push || replace) {
@@ -148,6 +176,9 @@
         const strongest = weights.indexOf(Math.max(...weights));
         summary = `${name}, token ${step} of ${stepCount}, “${token}”, attends most to token ${strongest + 1}, “${tokens[strongest]}”${options.heads > 1 ? " in head 1" : ""}.`;
         drawPlane(null);
+      } else if (options.model === "block") {
+        summary = renderBlockStep(options, trace.steps[0].tensors, tables, tokens, step, stepCount);
+        drawPlane(null);
       } else {
         const tensors = trace.steps[step - 1].tensors;
         tables.append(table(`Step ${step}: the ${name} reads “${token}”`, SHOWN[options.model].map((key) => [key, tensors[key].data]), "unit"));
@@ -158,9 +189,46 @@
       root.querySelector("[data-live]").textContent = summary;
     }
 
+    /** The block at token `step`: its row through every stage, its attention, its feed-forward units, its heads. */
+    function renderBlockStep(options, tensors, tables, tokens, step, stepCount) {
+      const token = tokens[step - 1];
+      const at = (name) => tensors[name].data[step - 1];
+      const pre = options.normFirst;
+      const stages = ["embeddings", "positions", "inputs", ...(pre ? ["norm1_output"] : []), "concatenated",
+        "attention_output", "attention_residual", pre ? "norm2_output" : "norm1_output", "feedforward_output",
+        "feedforward_residual", ...(pre ? [] : ["norm2_output"]), "output"];
+      tables.append(table(`Token ${step}, “${token}”: its row through the block, stage by stage`,
+        stages.map((name) => [name, at(name)]), "component"));
+      const heads = options.heads;
+      const perHead = [];
+      for (let head = 0; head < heads; head++) {
+        const suffix = heads > 1 ? `, head ${head + 1}` : "";
+        perHead.push([`scores${suffix}`, tensors.scores.data[head][step - 1]],
+          [`attention_weights${suffix}`, tensors.attention_weights.data[head][step - 1]]);
+      }
+      tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens));
+      const headRows = [];
+      for (let head = 0; head < heads; head++) {
+        for (const name of ["queries", "keys", "values", "heads_output"]) {
+          headRows.push([`${name}, head ${head + 1}`, tensors[name].data[head][step - 1]]);
+        }
+      }
+      tables.append(table(`Token ${step}, “${token}”: its query, key, value and output in each head, ${options.embeddingSize / heads} wide`,
+        headRows, "dimension"));
+      tables.append(table(`Token ${step}, “${token}”: the feed-forward layer's units`,
+        ["feedforward_pre_activation", "feedforward_hidden"].map((name) => [name, at(name)]), "unit"));
+      const weights = tensors.attention_weights.data[0][step - 1];
+      const strongest = weights.indexOf(Math.max(...weights));
+      const output = at("output").map(format).join(", ");
+      return `Transformer block, token ${step} of ${stepCount}, “${token}”: attends most to token ${strongest + 1}, “${tokens[strongest]}”${heads > 1 ? " in head 1" : ""}; output (${output}).`;
+    }
+
     function table(caption, rows, columnName, columnLabels) {
       const width = Math.max(...rows.map(([, values]) => values.length));
       const element = document.createElement("table");
+      // A class keeps Material from wrapping the table in a scrolling box of its own, which a keyboard cannot
+      // reach: the focusable wrapper below scrolls instead. try.css styles it as Material styles its tables.
+      element.className = "try-it__values";
       const captionElement = element.createCaption();
       captionElement.textContent = caption;
       const head = element.createTHead().insertRow();
@@ -206,17 +274,36 @@
       path.setAttribute("points", points.map((point) => point.join(",")).join(" "));
       const marks = svg.querySelector("[data-marks]");
       marks.replaceChildren();
+      // Each point's token beside it, where it overlaps no other label: above or below, right or left of the
+      // point; where all four would, the token joins the nearest label ("the, cat").
+      const labels = [];
+      const box = (label) => ({ left: label.x, right: label.x + 7 * label.text.length, top: label.y - 11, bottom: label.y + 2 });
+      const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
       points.slice(1).forEach(([x, y], index) => {
         const dot = document.createElementNS("http://www.w3.org/2000/svg", "circle");
         dot.setAttribute("cx", x);
         dot.setAttribute("cy", y);
         dot.setAttribute("r", index === points.length - 2 ? 5 : 3);
-        const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
-        label.setAttribute("x", x + 7);
-        label.setAttribute("y", y - 7);
-        label.textContent = tokens[index];
-        marks.append(dot, label);
+        marks.append(dot);
+        const text = tokens[index];
+        const width = 7 * text.length;
+        const free = [[x + 7, y - 7], [x + 7, y + 16], [x - 7 - width, y - 7], [x - 7 - width, y + 16]]
+          .map(([labelX, labelY]) => ({ x: labelX, y: labelY, text, point: [x, y] }))
+          .find((candidate) => !labels.some((label) => overlaps(box(candidate), box(label))));
+        if (free) {
+          labels.push(free);
+        } else {
+          const nearest = labels.reduce((a, b) => (Math.hypot(a.point[0] - x, a.point[1] - y) <= Math.hypot(b.point[0] - x, b.point[1] - y) ? a : b));
+          nearest.text += `, ${text}`;
+        }
       });
+      for (const label of labels) {
+        const element = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        element.setAttribute("x", label.x);
+        element.setAttribute("y", label.y);
+        element.textContent = label.text;
+        marks.append(element);
+      }
       const last = states[states.length - 1];
       svg.setAttribute("aria-label", `The hidden state after each token so far, in the plane: it ends at (${last.map(format).join(", ")}), after “${tokens[states.length - 1]}”.`);
     }
@@ -224,11 +311,17 @@
     function renderCommand(options) {
       const parts = ["seqdocs", "explain", "--model", options.model];
       if (options.seed !== 42n) parts.push("--seed", options.seed.toString());
-      if (options.embeddingSize !== 2) parts.push("--embedding-size", String(options.embeddingSize));
-      if (options.hiddenSize !== 2 && options.model !== "attention") parts.push("--hidden-size", String(options.hiddenSize));
+      const block = options.model === "block";
+      // The command line's own defaults are left out: E = 2 and 1 head, or E = 4 and 2 heads for the block.
+      if (options.embeddingSize !== (block ? 4 : 2)) parts.push("--embedding-size", String(options.embeddingSize));
+      if (options.hiddenSize !== 2 && !ATTENDING.includes(options.model)) parts.push("--hidden-size", String(options.hiddenSize));
       if (options.vocab !== undefined) parts.push("--vocab", shellQuote(options.vocab.trim()));
-      if (options.model === "attention" && options.causal) parts.push("--causal");
-      if (options.model === "attention" && options.heads !== 1) parts.push("--heads", String(options.heads));
+      if (ATTENDING.includes(options.model) && options.causal) parts.push("--causal");
+      if (ATTENDING.includes(options.model) && options.heads !== (block ? 2 : 1)) parts.push("--heads", String(options.heads));
+      if (block && options.normFirst) parts.push("--norm-first");
+      if (block && options.feedforwardSize !== undefined && options.feedforwardSize !== 2 * options.embeddingSize) {
+        parts.push("--feedforward-size", String(options.feedforwardSize));
+      }
       parts.push("--", shellQuote(window.seqdocs.tokenize(options.sequence).join(" ")));
       root.querySelector("[data-command]").textContent = parts.join(" ");
     }
@@ -244,13 +337,25 @@
       field(name).setAttribute("aria-invalid", "true");
     }
 
+    // Choosing the block sets its own sizes (E = 4, 2 heads), the command line's defaults for it; leaving it
+    // with those sizes unchanged goes back to the site's (E = 2, 1 head).
+    const blockSizes = (model) => {
+      const [e, heads] = [field("e").value.trim(), field("heads").value.trim()];
+      if (model === "block") return { ...BLOCK_DEFAULTS };
+      if (lastGood && lastGood.model === "block" && e === BLOCK_DEFAULTS.e && heads === BLOCK_DEFAULTS.heads) {
+        return { e: DEFAULTS.e, heads: DEFAULTS.heads };
+      }
+      return {};
+    };
+
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       show({ ...readForm(), step: "1" }, { push: true });
     });
     form.addEventListener("change", (event) => {
       if (event.target.name === "step") show(readForm(), { push: true });
-      else if (["model", "causal", "e", "h", "heads", "seed"].includes(event.target.name)) show({ ...readForm(), step: "1" }, { push: true });
+      else if (event.target.name === "model") show({ ...readForm(), ...blockSizes(event.target.value), step: "1" }, { push: true });
+      else if (["causal", "e", "hidden", "heads", "seed", "norm", "f"].includes(event.target.name)) show({ ...readForm(), step: "1" }, { push: true });
     });
     field("step").addEventListener("input", () => show(readForm(), { push: false }));
     field("previous").addEventListener("click", () => show({ ...readForm(), step: String(Number(field("step").value) - 1) }, { push: true }));
@@ -277,7 +382,7 @@
   }
 
   function label(name) {
-    return { e: "The embedding size E", h: "The hidden size H", heads: "The number of heads" }[name];
+    return { e: "The embedding size E", hidden: "The hidden size H", heads: "The number of heads", f: "The feed-forward width F" }[name];
   }
 
   function sentence(text) {
@@ -292,7 +397,12 @@
     return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
   }
 
+  // Instant navigation runs this file again on each visit to the page: listen once, start every time.
+  if (!window.seqdocsView) {
+    window.seqdocsView = true;
+    document.addEventListener("seqdocs:engine", start);
+    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
-  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
 })();
