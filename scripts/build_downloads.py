@@ -22,9 +22,9 @@ notebook. Nothing runs here: the snippet build has run the code, and `tests/test
 in a new virtual environment holding only torch and the wheel, and compares what it prints with the page.
 `scripts/hooks_downloads.py` puts the links beside each page's reproduce block, by the same reading of the page.
 
-**The wheel** is built from a copy of `pyproject.toml`, `README.md` and `seqdocs/` (no `__pycache__`, every file
-mode 644), without build isolation (no network: setuptools comes from the build's venv) and with
-`SOURCE_DATE_EPOCH` fixed, so the same sources give the same bytes on any machine and in any clone.
+**The wheel** is built from a copy of `pyproject.toml`, `README.md` and `seqdocs/` (no `__pycache__`), without build
+isolation (no network: setuptools comes from the build's venv), with `SOURCE_DATE_EPOCH` and the umask fixed (the
+wheel records each file's time and mode), so the same sources give the same bytes on any machine and in any clone.
 
 **Cache.** Each file's key is the SHA-256 of what it is made from (this script, the sources or the page and its
 includes, the versions of the tools that write it); `.manifest.json` holds the key of each file in the folder,
@@ -340,7 +340,8 @@ def build_wheel(root: Path, destination: Path) -> Path:
         environment = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONHASHSEED": "0"}
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
                    "--disable-pip-version-check", "--quiet", "--wheel-dir", str(Path(scratch) / "out"), str(source)]
-        done = subprocess.run(command, env=environment, capture_output=True, text=True)
+        # The wheel records each file's mode, which setuptools sets from the umask: fixed, like the time.
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, umask=0o022)
         built = sorted((Path(scratch) / "out").glob("*.whl"))
         expected = wheel_name(root)
         if done.returncode != 0 or [path.name for path in built] != [expected]:
