@@ -216,12 +216,6 @@ def download_names(page: str) -> tuple[str, str]:
 # --- the program as a notebook and a script ----------------------------------------------------------------
 
 
-def _torch_version() -> str:
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        return metadata.version("torch")
-    return "absent"
-
-
 def notebook(program: PageProgram, substitute: Callable[[str], str] = lambda text: text):
     """The page's program as an nbformat notebook: title, section headings, code cells with the page's output.
 
@@ -232,7 +226,7 @@ def notebook(program: PageProgram, substitute: Callable[[str], str] = lambda tex
     title = substitute(program.title)
     intro = f"# {title}\n\n" + textwrap.fill(
         f"The program of the seqdocs page *{title}*: its code in the page's order, with the output the page shows "
-        f"(computed with torch {_torch_version()} when the site was built). It needs PyTorch and `seqdocs`; *Run "
+        f"(computed with torch {_version('torch')} when the site was built). It needs PyTorch and `seqdocs`; *Run "
         "it yourself* on the site's Setup page says how to install them.", width=100)
     cells = [v4.new_markdown_cell(intro)]
     shown: tuple[Heading, ...] = ()
@@ -367,7 +361,7 @@ def _page_downloads(docs: Path) -> list[Download]:
     """The `.py` and `.ipynb` of every page that has a program."""
     import hooks_artifacts  # the examples' values, for a heading that holds one
 
-    tools = " ".join(f"{name}={_version(name)}" for name in NOTEBOOK_TOOLS) + f" torch={_torch_version()}"
+    tools = " ".join(f"{name}={_version(name)}" for name in NOTEBOOK_TOOLS) + f" torch={_version('torch')}"
     found = []
     for page in pages(docs):
         markdown = (docs / page).read_text(encoding="utf-8")
