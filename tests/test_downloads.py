@@ -37,8 +37,8 @@ from test_code_blocks import normalized, python_examples  # noqa: E402
 
 RUN_TIMEOUT_SECONDS = 300
 """Per program or notebook; the cost page's program measures for about 20 s on a busy 2-core machine."""
-WORKERS = 2
-"""Programs and notebooks run at once in the clean environment."""
+WORKERS = max(2, os.cpu_count() or 2)
+"""Programs and notebooks run at once in the clean environment: one per core (they are CPU-bound)."""
 NUMPY_WARNING = re.compile(
     r"[^\n]*UserWarning: Failed to initialize NumPy: No module named 'numpy'[^\n]*\n[ \t]+cpu = _conversion_method_template[^\n]*\n?")
 """What torch 2.13 writes to stderr on import when NumPy is missing: nothing here needs NumPy, so a reader who
