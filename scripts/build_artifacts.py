@@ -684,6 +684,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         build_all(force=options.force, only=options.only, jobs=options.jobs, output=options.output,
                   report=lambda line: print(line, flush=True))
+        if not options.only:  # then the wheel and every page's program, for download: scripts/build_downloads.py
+            import build_downloads
+            return build_downloads.main(docs=(options.output or ROOT / "docs" / "generated").resolve().parent)
     except BuildError as error:
         print(f"build_artifacts: {error}", file=sys.stderr)
         return 1
