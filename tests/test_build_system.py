@@ -312,6 +312,7 @@ def test_refuses_to_clean_a_folder_it_did_not_create(project: Path) -> None:
 # --- reproducibility ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # real processes, signalled and waited for
 def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) -> None:
     # As Ctrl-C in a terminal: SIGINT to the build's whole process group, while slow units run.
     for number in range(4):
