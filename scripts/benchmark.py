@@ -42,6 +42,9 @@ running; the JSON records the CPU and the load average at the start.
 
 `--source worktree` builds from the files git would commit (tracked plus untracked, not ignored) instead of
 a clone of the last commit, to measure work that is not committed yet.
+
+What is measured is done by maintained tools (Lighthouse, Chromium through Playwright, `resource` for CPU
+time); this file only runs them against the site's targets and prints one table, which none of them does.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ that is not in brackets ("sin a", "sin(a)"), and before a function name that fol
 
 A formula latex2mathml cannot read, or with a command it does not know (which it would print as text),
 fails the build, naming the page and the formula.
+
+Why a hook: the conversion itself is latex2mathml's (maintained); no maintained MkDocs plugin writes MathML at
+build time (those that render on the server, such as mkdocs-katex-ssr, run Node and ship KaTeX's stylesheet
+and fonts). The hook is the glue and the spacing fix. Measured: the site's 961 formulas convert in 0.24 s of
+CPU, where MathJax in the browser would cost every reader a script download and its run.
 """
 
 from __future__ import annotations

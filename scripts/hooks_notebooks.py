@@ -15,6 +15,10 @@ for MathJax, mermaid and a copy button, some of them fetched from CDNs. For each
   been provided for this image" instead). An image displayed without one fails the build.
 
 `docs/stylesheets/extra.css` ("Notebook pages") styles the cells that remain, for both palettes.
+
+Why a hook: mkdocs-jupyter 0.26's options (`include_requirejs`, `custom_mathjax_url`, `remove_tag_config`,
+`no_input`...) can drop RequireJS but not the inlined JupyterLab CSS nor its MathJax, and nbconvert's template
+has no place for an image's alt text.
 """
 
 from __future__ import annotations

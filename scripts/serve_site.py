@@ -6,6 +6,12 @@ Python's own `http.server` sends every file uncompressed and uncached, which no 
 does (GitHub Pages, Netlify and nginx's usual setup all gzip HTML, CSS, JavaScript, JSON and SVG). Measuring
 the site behind it would measure the server, not the site, so the benchmark (`scripts/benchmark.py`) serves
 it with this instead. Files are compressed once, on their first request, at gzip level 6.
+
+Why it is written here: `python -m http.server` cannot gzip, and a maintained static server would be a new
+dependency (and a second process to manage) for the 30 lines of `StaticSiteHandler`. Measured on the built
+site: its HTML, CSS, JavaScript, JSON and SVG are 6.5 MB as files and 1.3 MB gzipped (20 %); the search index
+435 KB against 109 KB. Lighthouse's mobile profile times a throttled network, so the uncompressed site would
+score the server, not the pages.
 """
 
 from __future__ import annotations

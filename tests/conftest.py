@@ -31,8 +31,9 @@ from hypothesis import settings
 # new ones (and keeps the failures it finds in .hypothesis/).
 # No per-example deadline in either: it would time the machine, not the code, and a shared 2-core machine under
 # load once failed a correct test at hypothesis's default 200 ms.
-settings.register_profile("ci", derandomize=True, database=None, deadline=None)
-settings.register_profile("dev", deadline=None)
+# A test without a count of its own tries 100 examples under CI, 25 elsewhere (see tests/strategies.py's examples()).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100)
+settings.register_profile("dev", deadline=None, max_examples=25)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +142,28 @@ def site_nav() -> list[NavPage]:
     if not pages:
         pytest.fail("mkdocs.yml is missing or has no nav", pytrace=False)
     return pages
+
+
+SLOW_DOCTESTS = ("train_memory_model", "gradient_flow")
+"""Docstring examples that train models or run a whole experiment (seconds each): they run with the slow tests."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` chooses what runs
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the docstring examples of SLOW_DOCTESTS slow, wherever their module lives."""
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name.rsplit(".", 1)[-1] in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell tests/generated.py which examples the selected tests read, so that the first reader builds them all
+    in one call (see its docstring)."""
+    import generated
+
+    generated.WANTED.update(
+        example for item in session.items for mark in item.iter_markers("generated") for example in mark.args
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -1,14 +1,16 @@
 """What the site's build writes into `docs/generated/`, for the tests that check pages against it.
 
-Each reader first brings the example's output up to date with the build itself
-(`scripts/build_artifacts.py --only example:NAME`, cached: a no-op when nothing it depends on changed), so a
-test needs no earlier build, and it checks what the current code computes. The build holds a lock on the
-output folder, so pytest-xdist workers asking at once wait for each other.
+A test that reads an example's output says so with a marker, `@pytest.mark.generated("gradients")`. The first
+reader in a test process brings every example that the session's selected tests name up to date with the build
+itself, in one call (`scripts/build_artifacts.py --only example:A --only example:B ...`, cached: a no-op when
+nothing they depend on changed), so a test needs no earlier build, it checks what the current code computes,
+and the build's fork server starts once, not once per example. An example that no marker names is built on its
+own when it is first read. The build holds a lock on the output folder, so pytest-xdist workers asking at once
+wait for each other.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import subprocess
@@ -20,14 +22,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "docs" / "generated"
 
+WANTED: set[str] = set()
+"""The examples the session's selected tests name in `generated` markers (filled by conftest.py)."""
+_BUILT: set[str] = set()
 
-@functools.cache
-def example_folder(example: str) -> Path:
-    """The example's output folder, built (or found up to date) once per test process; fails the test if the build fails."""
-    command = [sys.executable, str(ROOT / "scripts" / "build_artifacts.py"), "--only", f"example:{example}"]
+
+def build_examples(examples: set[str]) -> None:
+    """Bring these examples' output up to date in one build; fails the test if the build fails."""
+    command = [sys.executable, str(ROOT / "scripts" / "build_artifacts.py")]
+    for example in sorted(examples):
+        command += ["--only", f"example:{example}"]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if completed.returncode != 0:
         pytest.fail(f"`{' '.join(command[1:])}` failed:\n{completed.stdout}{completed.stderr}", pytrace=False)
+    _BUILT.update(examples)
+
+
+def example_folder(example: str) -> Path:
+    """The example's output folder, built (or found up to date) once per test process, together with every
+    example the session's tests mark as read; fails the test if the build fails."""
+    if example not in _BUILT:
+        build_examples((WANTED - _BUILT) | {example})
     return GENERATED / example
 
 

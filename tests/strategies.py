@@ -1,6 +1,7 @@
 """Hypothesis strategies shared by the tests that compare seqdocs with PyTorch."""
 
 import dataclasses
+import os
 
 import torch
 from hypothesis import strategies as st
@@ -8,6 +9,15 @@ from hypothesis import strategies as st
 import seqdocs
 
 ALPHABET = ("a", "b", "c", "d", "e")
+
+DEVELOPER_SHARE = 4
+"""Outside CI a property test tries a quarter of its examples (at least 10), so the quick tests stay quick;
+CI (`CI=true`, which .ci/run sets) tries them all, with the same examples every run (tests/conftest.py)."""
+
+
+def examples(full: int) -> int:
+    """How many examples a property test tries: `full` under CI, `full // DEVELOPER_SHARE` (at least 10) elsewhere."""
+    return full if os.environ.get("CI") else max(10, full // DEVELOPER_SHARE)
 
 
 @st.composite

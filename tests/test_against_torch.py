@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import seqdocs
 from seqdocs import lstm as lstm_module
-from strategies import setups
+from strategies import examples, setups
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(setup=setups())
 def test_recurrent_models_equal_torch(setup):
     for check in (seqdocs.check_rnn(setup), seqdocs.check_lstm(setup), seqdocs.check_gru(setup)):
@@ -23,7 +23,7 @@ def test_recurrent_models_equal_torch(setup):
         assert check.tolerance == {"float32": 1e-6, "float64": 1e-12}[check.dtype]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(setup=setups(), causal=st.booleans(), data=st.data())
 def test_attention_equals_torch(setup, causal, data):
     width = setup.attention.width

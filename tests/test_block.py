@@ -21,6 +21,8 @@ from torch import nn
 import seqdocs
 from seqdocs.cli import main
 
+from strategies import examples  # tests/strategies.py
+
 ALPHABET = ("a", "b", "c", "d", "e")
 SNIPPET = Path(__file__).resolve().parent.parent / "scripts" / "snippets" / "block.py"
 TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
@@ -65,7 +67,7 @@ def run_layer(layer: nn.TransformerEncoderLayer, inputs: torch.Tensor, causal: b
         return layer(inputs[None], src_mask=mask)[0]  # (1, T, E) -> (T, E)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(case=cases())
 def test_block_equals_torch_transformer_encoder_layer(case):
     setup, layer, causal = case
@@ -121,7 +123,7 @@ def test_json_trace_loads_into_torch_layer_and_reproduces_output(norm_first, cau
 
 @pytest.mark.parametrize("norm_first", [False, True])
 @given(length=st.integers(1, 8), seed=st.integers(0, 2**32), dtype=st.sampled_from(["float32", "float64"]))
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 def test_reading_one_token_at_a_time_equals_the_causal_block(norm_first, length, seed, dtype):
     setup = seqdocs.make_setup(" ".join(ALPHABET[index % 5] for index in range(length)), vocabulary="a b c d e",
                                seed=seed, embedding_size=4, dtype=dtype)

@@ -334,6 +334,7 @@ def test_refuses_to_clean_a_folder_it_did_not_create(project: Path) -> None:
 # --- reproducibility ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # real processes, signalled and waited for
 def test_interrupt_stops_the_build_at_once_and_leaves_no_process(project: Path) -> None:
     # As Ctrl-C in a terminal: SIGINT to the build's whole process group, while slow units run.
     for number in range(4):
@@ -386,7 +387,7 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     second, _ = run_build(root, tmp_path / "second")
     assert "notebook tour" in ran_names(first) and "notebook tour" in ran_names(second)
     assert [unit.label for unit in first.nondeterministic] == ["example clock"]
-    assert "artifacts: not reproducible byte for byte (NONDETERMINISTIC): example clock" in first_lines
+    assert any("NONDETERMINISTIC" in line and line.endswith("example clock") for line in first_lines)
     one, two = folder_bytes(tmp_path / "first"), folder_bytes(tmp_path / "second")
     assert one.keys() == two.keys()
     reproducible = [name for name in one if not name.startswith("clock/") and name != ".lock"]
@@ -452,9 +453,10 @@ def test_provenance_fails_on_a_failed_check() -> None:
 
     out = _artifacts.Artifacts("demo")
     out.provenance(42, checks=[Check(3.1e-8)])
-    assert out.files["provenance.md"].decode().endswith(
-        "seed 42. LSTM checked equal to `torch.nn.LSTM` to 1e-06 (largest difference 3.1e-08).\n"
-    )
+    text = out.files["provenance.md"].decode()
+    # The numbers and names the note must carry, whatever its wording: seed, reference, tolerance, difference.
+    assert re.search(r"\bseed 42\b", text) and "`torch.nn.LSTM`" in text
+    assert {float(found) for found in re.findall(r"\d\.?\d*e-\d+", text)} == {1e-6, 3.1e-8}
     with pytest.raises(RuntimeError, match="lstm differs from torch.nn.LSTM"):
         _artifacts.Artifacts("demo").provenance(42, checks=[Check(2e-3)])
 

@@ -24,6 +24,8 @@ import seqdocs
 from seqdocs import Trace
 from seqdocs.cli import main, use_colour
 
+from strategies import examples  # tests/strategies.py
+
 TRACERS = {
     "rnn": seqdocs.rnn_trace,
     "lstm": seqdocs.lstm_trace,
@@ -114,6 +116,7 @@ def test_trace_json_with_a_vocabulary():
     assert Trace.from_dict(document["traces"]["rnn"]) == seqdocs.rnn_trace(setup)
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_trace_json_is_the_same_in_another_process():
     in_process = run("trace", "--json")[1]
     result = run_process("trace", "--json")
@@ -121,7 +124,7 @@ def test_trace_json_is_the_same_in_another_process():
     assert result.stdout.decode() == in_process
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     tokens=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=6),
     seed=st.integers(min_value=0, max_value=2**32),
@@ -196,6 +199,7 @@ def test_bad_input_is_one_line_on_stderr_and_status_2(argv, words):
         assert word in err, (word, err)
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
@@ -281,6 +285,7 @@ def test_explain_colours_when_asked():
     assert status == 0 and "\x1b" not in out
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_explain_colours_with_force_color_but_not_in_a_pipe():
     coloured = run_process("explain", "--model", "rnn", env={"FORCE_COLOR": "1"})
     plain = run_process("explain", "--model", "rnn")
@@ -359,6 +364,7 @@ def test_a_failed_check_is_shown_and_exits_1(monkeypatch):
     assert "NOT equal to torch.nn.RNN" in out
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_an_unencodable_token_is_escaped_not_a_crash():
     result = run_process("explain", "é b", "--model", "rnn", env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0, result.stderr
@@ -391,6 +397,7 @@ def test_subcommand_help_lists_the_options(command, capsys):
         assert option in out
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_a_closed_pipe_is_not_a_traceback():
     process = subprocess.Popen(
         [sys.executable, "-m", "seqdocs", "trace", "--json", "--hidden-size", "256"],

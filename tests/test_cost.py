@@ -223,6 +223,7 @@ def test_peak_memory_inside_another_profiler_raises_a_clear_error():
             seqdocs.experiments.peak_memory(lambda: torch.ones(3))
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_peak_memory_prints_nothing_to_stderr():
     # PyTorch's profiler prints a line on every start and stop from C++; a reader of the cost page runs
     # peak_memory in a snippet and must see only what the snippet prints.

@@ -447,6 +447,8 @@ def per_step(median: torch.Tensor) -> float:
     return float((median[last] / median[1]) ** (1 / (last - 1)))
 
 
+@pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_the_page_uses_only_values_the_build_makes(values: dict[str, str]) -> None:
     page = PAGE.read_text(encoding="utf-8")
     used = set(re.findall(r"\{\{ *gradients\.(\w+) *\}\}", page))
@@ -457,6 +459,7 @@ def test_the_page_uses_only_values_the_build_makes(values: dict[str, str]) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_the_measurement_is_what_the_package_computes_now(measured: dict) -> None:
     config = seqdocs.experiments.GradientConfig(**{
         name: tuple(value) if isinstance(value, list) else value
@@ -472,6 +475,8 @@ def test_the_measurement_is_what_the_package_computes_now(measured: dict) -> Non
         torch.testing.assert_close(now.median(curve), median, rtol=1e-12, atol=0)
 
 
+@pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_fade_distances_and_factors_as_the_page_says(values: dict[str, str], measured: dict) -> None:
     runs = medians(measured)
     keys = {"rnn": "rnn", "lstm_forget_bias_0": "lstm0", "lstm_forget_bias_1": "lstm1", "gru": "gru",
@@ -496,6 +501,8 @@ def seed_flow(measured: dict, run: str = "pytorch_init") -> seqdocs.experiments.
     return seqdocs.experiments.GradientFlow(seqdocs.experiments.GradientConfig(length=length, seeds=tuple(range(seeds))), norms)
 
 
+@pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_the_verdicts_on_the_page_are_the_rules_on_the_seeds(values: dict[str, str], measured: dict) -> None:
     flow = seed_flow(measured)
     last = flow.config.length - 1
@@ -517,6 +524,8 @@ def test_the_verdicts_on_the_page_are_the_rules_on_the_seeds(values: dict[str, s
     assert torch.equal(variants.norms["attention_1_layer"], flow.norms["attention"])
 
 
+@pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_the_stories_follow_the_numbers(values: dict[str, str], measured: dict) -> None:
     runs = medians(measured)
     # The RNN: "vanishes, as the usual story says" only if its median fades and shrinks per step.
@@ -552,6 +561,8 @@ def test_the_stories_follow_the_numbers(values: dict[str, str], measured: dict) 
     assert close_to(values["nb_rnn_factor"], per_step(notebook["rnn"]))
 
 
+@pytest.mark.slow
+@pytest.mark.generated("gradients")
 def test_the_toy_rnn_claim(values: dict[str, str]) -> None:
     setup = seqdocs.make_setup()
     norms = seqdocs.experiments.gradient_norms("rnn", setup.inputs, setup.rnn)

@@ -17,7 +17,7 @@ import seqdocs
 from seqdocs import learning
 from seqdocs.learning import learning_differences
 from seqdocs.reference import relative_error
-from strategies import setups
+from strategies import examples, setups
 
 TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-12}
 
@@ -50,7 +50,7 @@ def compare(model, setup, options):
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=cases())
 def test_learning_step_equals_autograd(model, case):
     setup, options = case

@@ -451,6 +451,7 @@ def verdict_between(solved: dict, interval, column: str, gap: int, shortest: int
 
 
 @pytest.mark.slow
+@pytest.mark.generated("memory")
 def test_the_page_says_what_the_saved_results_say(built_site: Path) -> None:
     results = example_json("memory", "results.json")
     values = example_values("memory")

@@ -260,6 +260,7 @@ def example_config_hidden_size(example: str, config_class: str) -> int:
     raise AssertionError(f"scripts/examples/{example}.py passes no hidden_size to {config_class}")
 
 
+@pytest.mark.generated("setup")
 def test_setup_page_weight_scales_are_pytorchs_measured() -> None:
     """The toy's standard normal weights against nn.RNN's own initialisation, at the sizes the Setup page names."""
     values = example_values("setup")
@@ -284,6 +285,7 @@ def test_setup_page_weight_scales_are_pytorchs_measured() -> None:
     assert spread.item() == pytest.approx(1.0, abs=0.05)
 
 
+@pytest.mark.generated("rnn")
 def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
     """Each row of the RNN page's weight-scale table, recomputed with torch.nn.RNN: |sum| > 1 iff |h| > tanh(1)."""
     measured = example_json("rnn", "weight_scales.json")
@@ -314,6 +316,7 @@ def test_rnn_page_sums_outside_the_square_as_torch_computes_them() -> None:
     assert all(kinds["standard normal"] > kinds["PyTorch's"] for kinds in by_size.values())
 
 
+@pytest.mark.generated("attention")
 def test_attention_page_scaling_table_as_torch_computes_it() -> None:
     """The table under "Why divide by sqrt(d_k)", recomputed with F.scaled_dot_product_attention."""
     measured = example_json("attention", "scaling.json")
@@ -346,6 +349,7 @@ def step_numbers(text: str) -> list[float]:
     return [float(found) for found in re.findall(r"(-?\d+\.\d+) at step \d+", text)]
 
 
+@pytest.mark.generated("gru")
 def test_gru_page_two_comparisons_are_what_it_says() -> None:
     """The table compares two runs, each on its own states; the check compares one step from the same state."""
     values = example_values("gru")
@@ -409,9 +413,13 @@ BREAKS_NOTATION = {
 }
 
 
-def notation_sources() -> dict[str, str]:
-    sources = {f"docs/{page}.md": (REPO_ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
-               for page in NOTATION_PAGES}
+def page_sources() -> dict[str, str]:
+    return {f"docs/{page}.md": (REPO_ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
+            for page in NOTATION_PAGES}
+
+
+def generated_sources() -> dict[str, str]:
+    sources = {}
     for unit in NOTATION_UNITS:
         folder = example_folder(unit)  # built, or found up to date, before it is read
         for path in sorted(folder.glob("*.md")):
@@ -421,8 +429,19 @@ def notation_sources() -> dict[str, str]:
 
 @pytest.mark.parametrize("pattern", sorted(BREAKS_NOTATION))
 def test_pages_follow_the_site_notation(pattern: str) -> None:
-    offenders = [name for name, text in notation_sources().items() if re.search(pattern, text)]
+    offenders = [name for name, text in page_sources().items() if re.search(pattern, text)]
     assert not offenders, f"{BREAKS_NOTATION[pattern]}; found in {offenders}"
+
+
+@pytest.mark.slow  # it needs every chapter's generated material, the trained memory models included
+@pytest.mark.generated(*NOTATION_UNITS)
+def test_generated_material_follows_the_site_notation() -> None:
+    sources = generated_sources()
+    assert len(sources) >= len(NOTATION_UNITS)
+    offenders = {pattern: [name for name, text in sources.items() if re.search(pattern, text)]
+                 for pattern in BREAKS_NOTATION}
+    assert not any(offenders.values()), "; ".join(
+        f"{BREAKS_NOTATION[pattern]}; found in {names}" for pattern, names in offenders.items() if names)
 
 
 def test_the_notation_rules_catch_a_slip() -> None:

@@ -112,6 +112,7 @@ def test_the_dot_product_cannot_tell_ahead_from_behind_but_a_rotated_query_can(d
         assert scores[p + distance] - scores[p - distance] > 1e-3
 
 
+@pytest.mark.slow  # a real process: it imports torch afresh (CI runs it)
 def test_the_rotation_snippet_prints_what_the_page_says() -> None:
     """The page's claim rests on this output: a tiny error for the rotation, equal dot products, and the
     rotated query's best match exactly Δ ahead."""
@@ -275,6 +276,7 @@ def measurements() -> dict:
     return example_json("word_order", "measurements.json")
 
 
+@pytest.mark.generated("word_order")
 def test_the_page_uses_only_values_the_build_makes(values: dict[str, str]) -> None:
     page = PAGE.read_text(encoding="utf-8")
     used = set(re.findall(r"\{\{ *word_order\.(\w+) *\}\}", page))
@@ -284,6 +286,7 @@ def test_the_page_uses_only_values_the_build_makes(values: dict[str, str]) -> No
     assert not typed, f"a number with decimals is typed into the page: {typed.group(0) if typed else ''}"
 
 
+@pytest.mark.generated("word_order")
 def test_recurrent_final_states_differ_as_the_page_says(values: dict[str, str]) -> None:
     setups = [seqdocs.make_setup(text, vocabulary="a b c", seed=int(values["seed"])) for text in ("a b c", "c b a")]
     for model, trace in (("rnn", seqdocs.rnn_trace), ("lstm", seqdocs.lstm_trace), ("gru", seqdocs.gru_trace)):
@@ -294,6 +297,7 @@ def test_recurrent_final_states_differ_as_the_page_says(values: dict[str, str]) 
     assert number(values["recurrent_smallest"]) > 1e-3  # "no seed made a recurrent model blind to the order"
 
 
+@pytest.mark.generated("word_order")
 def test_plain_attention_gap_is_rounding_as_the_page_says(values: dict[str, str], measurements: dict) -> None:
     float32_gap, float64_gap = number(values["plain_gap"]), number(values["plain_gap_float64"])
     assert float32_gap < 1e-6  # "not exactly zero, and the reason is rounding"
@@ -312,6 +316,7 @@ def test_plain_attention_gap_is_rounding_as_the_page_says(values: dict[str, str]
     )
 
 
+@pytest.mark.generated("word_order")
 def test_positions_make_order_matter_as_the_page_says(values: dict[str, str], measurements: dict) -> None:
     assert number(values["positions_gap"]) > 1e-3
     assert number(values["middle_difference"]) > 1e-3
@@ -326,6 +331,7 @@ def test_positions_make_order_matter_as_the_page_says(values: dict[str, str], me
     assert number(values["first_pair_distance"]) == pytest.approx(distances[nearest], abs=5e-5)
 
 
+@pytest.mark.generated("word_order")
 def test_causal_claims_hold(values: dict[str, str]) -> None:
     assert number(values["causal_above_diagonal"]) == 0
     assert number(values["causal_row_sum_error"]) < 1e-6
