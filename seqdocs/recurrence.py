@@ -38,8 +38,6 @@ def read_sequence(
 
     Examples:
         >>> import torch
-
-from .errors import InputError
         >>> from seqdocs import RNNWeights, rnn_cell
         >>> weights = RNNWeights(torch.eye(2), torch.eye(2), torch.zeros(2))
         >>> [step["hidden"].shape for step in read_sequence(rnn_cell, torch.ones(4, 3, 2), weights)]
