@@ -318,28 +318,22 @@
     });
   }
 
-  function selfAttention(inputs, weights, causal, heads) {
-    const [T, E] = inputs.shape;
-    const project = (w) => stackRows(Array.from({ length: T }, (_, t) => vecmat(row(inputs, t), w))); // (T, E) @ (E, D)
-    const queries = project(weights.query);
-    const keys = project(weights.key);
-    const values = project(weights.value);
-    const d = E / heads; // d_k: each head's width
+  // Scaled dot-product attention, head by head: queries, keys and values are (heads, T, d). Returns the scores
+  // and weights (heads, T, T), each head's output (heads, T, d) and the heads side by side (T, heads * d).
+  function attendHeads(queries, keys, values, causal) {
+    const [heads, T, d] = queries.shape;
     const scale = f32(Math.sqrt(d));
-    const scores = zeros(heads > 1 ? [heads, T, T] : [T, T]);
-    const attentionWeights = zeros(scores.shape);
+    const scores = zeros([heads, T, T]);
+    const attentionWeights = zeros([heads, T, T]);
     const headsOutput = zeros([heads, T, d]);
     for (let head = 0; head < heads; head++) {
       for (let i = 0; i < T; i++) {
         const rowScores = [];
         for (let j = 0; j < T; j++) {
           let dot = 0;
-          for (let k = 0; k < d; k++) {
-            dot = f32(dot + f32(queries.data[i * E + head * d + k] * keys.data[j * E + head * d + k]));
-          }
-          const score = f32(dot / scale);
-          scores.data[(head * T + i) * T + j] = score;
-          rowScores.push(causal && j > i ? -Infinity : score);
+          for (let k = 0; k < d; k++) dot = f32(dot + f32(queries.data[(head * T + i) * d + k] * keys.data[(head * T + j) * d + k]));
+          scores.data[(head * T + i) * T + j] = f32(dot / scale);
+          rowScores.push(causal && j > i ? -Infinity : scores.data[(head * T + i) * T + j]);
         }
         const top = Math.max(...rowScores);
         const exps = rowScores.map((s) => f32(Math.exp(f32(s - top))));
@@ -347,26 +341,36 @@
         exps.forEach((e, j) => { attentionWeights.data[(head * T + i) * T + j] = f32(e / total); });
         for (let k = 0; k < d; k++) {
           let sum = 0;
-          for (let j = 0; j < T; j++) {
-            sum = f32(sum + f32(attentionWeights.data[(head * T + i) * T + j] * values.data[j * E + head * d + k]));
-          }
+          for (let j = 0; j < T; j++) sum = f32(sum + f32(attentionWeights.data[(head * T + i) * T + j] * values.data[(head * T + j) * d + k]));
           headsOutput.data[(head * T + i) * d + k] = sum;
         }
       }
     }
-    const output = zeros([T, E]);
+    const concatenated = zeros([T, heads * d]); // (heads, T, d) -> (T, heads * d)
     for (let head = 0; head < heads; head++) {
-      for (let i = 0; i < T; i++) {
-        for (let k = 0; k < d; k++) output.data[i * E + head * d + k] = headsOutput.data[(head * T + i) * d + k];
-      }
+      for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) concatenated.data[t * heads * d + head * d + k] = headsOutput.data[(head * T + t) * d + k];
     }
+    return { scores, attentionWeights, headsOutput, concatenated };
+  }
+
+  function selfAttention(inputs, weights, causal, heads) {
+    const [T] = inputs.shape;
+    const project = (w) => stackRows(Array.from({ length: T }, (_, t) => vecmat(row(inputs, t), w))); // (T, E) @ (E, D)
+    const queries = project(weights.query);
+    const keys = project(weights.key);
+    const values = project(weights.value);
+    // Scaled dot-product attention on each head's slice of the projections (the slices split the columns).
+    const { scores, attentionWeights, headsOutput, concatenated } = attendHeads(
+      splitHeads(queries, heads), splitHeads(keys, heads), splitHeads(values, heads), causal);
+    if (heads === 1) scores.shape = [T, T]; // one head: PyTorch's (T, T), the same numbers in the same order
+    attentionWeights.shape = scores.shape;
     const tensors = { inputs, queries, keys, values, scores };
     if (causal) {
       tensors.mask = causalMask(T);
     }
     tensors.attention_weights = attentionWeights;
     if (heads > 1) tensors.heads_output = headsOutput;
-    tensors.output = output;
+    tensors.output = concatenated;
     return tensors;
   }
 
@@ -488,8 +492,7 @@
 
   /** transformer_block: nn.TransformerEncoderLayer (dropout 0, relu) one tensor at a time, post- or pre-norm. */
   function transformerBlock(inputs, w, { heads, normFirst, causal }) {
-    const [T, E] = inputs.shape;
-    const d = E / heads;
+    const [T] = inputs.shape;
     const result = { inputs };
     const norm = (number, rows) => {
       const parts = layerNorm(rows, w[`norm${number}Gain`], w[`norm${number}Bias`]);
@@ -502,36 +505,9 @@
     const keys = splitHeads(linear(attentionInput, w.key, w.keyBias), heads);
     const values = splitHeads(linear(attentionInput, w.value, w.valueBias), heads);
     Object.assign(result, { queries, keys, values });
-    const scale = f32(Math.sqrt(d));
-    const scores = zeros([heads, T, T]);
-    const attentionWeights = zeros([heads, T, T]);
-    const headsOutput = zeros([heads, T, d]);
-    for (let head = 0; head < heads; head++) {
-      for (let i = 0; i < T; i++) {
-        const rowScores = [];
-        for (let j = 0; j < T; j++) {
-          let dot = 0;
-          for (let k = 0; k < d; k++) dot = f32(dot + f32(queries.data[(head * T + i) * d + k] * keys.data[(head * T + j) * d + k]));
-          scores.data[(head * T + i) * T + j] = f32(dot / scale);
-          rowScores.push(causal && j > i ? -Infinity : scores.data[(head * T + i) * T + j]);
-        }
-        const top = Math.max(...rowScores);
-        const exps = rowScores.map((s) => f32(Math.exp(f32(s - top))));
-        const total = exps.reduce((a, b) => f32(a + b), 0);
-        exps.forEach((e, j) => { attentionWeights.data[(head * T + i) * T + j] = f32(e / total); });
-        for (let k = 0; k < d; k++) {
-          let sum = 0;
-          for (let j = 0; j < T; j++) sum = f32(sum + f32(attentionWeights.data[(head * T + i) * T + j] * values.data[(head * T + j) * d + k]));
-          headsOutput.data[(head * T + i) * d + k] = sum;
-        }
-      }
-    }
+    const { scores, attentionWeights, headsOutput, concatenated } = attendHeads(queries, keys, values, causal);
     result.scores = scores;
     if (causal) result.mask = causalMask(T);
-    const concatenated = zeros([T, E]); // (heads, T, d) -> (T, E): the heads side by side
-    for (let head = 0; head < heads; head++) {
-      for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) concatenated.data[t * E + head * d + k] = headsOutput.data[(head * T + t) * d + k];
-    }
     const attentionOutput = linear(concatenated, w.output, w.outputBias); // (T, E) @ (E, E) -> (T, E)
     const attentionResidual = add(inputs, attentionOutput); // the input passes through untouched, plus attention
     Object.assign(result, {
