@@ -23,9 +23,10 @@ the unit again. The key of what is in `docs/generated/` is in a manifest next to
 example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build where
 every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild.
 
-**Atomic.** A unit writes into a staging folder that becomes its kept result only once it has succeeded; a
-unit that fails also loses its output in `docs/generated/`, so no page shows numbers its code no longer
-computes. The others still run; then the build fails, naming every failed unit with the end of its error.
+**Atomic.** A unit writes into a staging folder that becomes its kept result only once it has succeeded, and
+its output in `docs/generated/` the moment it has (under `mkdocs serve` a page shows it while others still
+run); a unit that fails also loses its output there, so no page shows numbers its code no longer computes.
+The others still run; then the build fails, naming every failed unit with the end of its error.
 
 **Parallel, warm and reproducible.** Stale units run two at a time, each in a fresh process forked from
 `multiprocessing`'s fork server, which imported torch, NumPy and matplotlib once (about two seconds each unit
@@ -529,6 +530,12 @@ def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
         _remove(old)
 
 
+def _last_seconds(unit: Unit, project: Project) -> float:
+    with contextlib.suppress(OSError, ValueError):
+        return float((project.store(unit) / ".seconds").read_text())
+    return 0.0
+
+
 def _claim_output(project: Project) -> None:
     """Make sure the output folder is this build's to clean, creating it (with its marker) if needed."""
     if (project.output / MARKER).is_file():
@@ -587,6 +594,8 @@ def _run_batch(units: list[Unit], project: Project, keys: dict[Unit, str], jobs:
                 error, seconds = future.result()
                 if error is None:
                     _keep(unit, project, staging, keys[unit])
+                    install(unit, project, keys[unit])  # now: a page can show it while the others still run
+                    (project.store(unit) / ".seconds").write_text(f"{seconds:.1f}\n")
             except Exception as problem:  # the process died, or the unit wrote nothing
                 error = f"{type(problem).__name__}: {problem}"
             if error is None:
@@ -657,14 +666,15 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
         result.cached = [unit for unit in selected if unit not in stale]
         result.restored = [u for u in stale if not force and (project.store(u) / keys[u]).is_dir()]
         to_run = [unit for unit in stale if unit not in result.restored]
-        # Longest first: the other worker runs the short units beside it instead of waiting for it at the end.
-        parallel = sorted((u for u in to_run if not u.nondeterministic), key=lambda unit: not unit.long_running)
+        for unit in result.restored:
+            install(unit, project, keys[unit])
+        # Longest first: the other worker runs the short units beside it instead of waiting for it at the end;
+        # those shortest first (by their last run), so that most pages show an edit soonest under `mkdocs serve`.
+        parallel = sorted((u for u in to_run if not u.nondeterministic),
+                          key=lambda unit: (not unit.long_running, _last_seconds(unit, project)))
         ran, failures = _run_batch(parallel, project, keys, jobs, report)
         ran_alone, failed_alone = _run_batch([u for u in to_run if u.nondeterministic], project, keys, 1, report)
         result.ran, failures = ran + ran_alone, failures + failed_alone
-        failed = {unit for unit in to_run if unit not in {u for u, _ in result.ran}}
-        for unit in [u for u in stale if u not in failed]:
-            install(unit, project, keys[unit])
         result.nondeterministic = [unit for unit in selected if unit.nondeterministic]
         result.seconds = time.monotonic() - started
     if failures:

@@ -39,6 +39,7 @@ def load_script(path: Path, name: str) -> ModuleType:
 
 
 build = load_script(SCRIPTS / "build_artifacts.py", "seqdocs_test_build_artifacts")
+sys.path.insert(0, str(SCRIPTS))  # as mkdocs loads a hook: the hooks import build_artifacts beside them
 hooks_artifacts = load_script(SCRIPTS / "hooks_artifacts.py", "seqdocs_test_hooks_artifacts")
 hooks_math = load_script(SCRIPTS / "hooks_math.py", "seqdocs_test_hooks_math")
 hooks_notebooks = load_script(SCRIPTS / "hooks_notebooks.py", "seqdocs_test_hooks_notebooks")
@@ -202,6 +203,31 @@ def test_undoing_an_edit_takes_the_kept_result_instead_of_running(project: Path)
     report, _ = run_build(project)
     assert report.ran == [] and [unit.label for unit in report.restored] == ["example beta"]
     assert folder_bytes(generated / "beta") == first
+
+
+def test_each_unit_is_in_place_as_soon_as_it_has_run(project: Path) -> None:
+    """Under `mkdocs serve` a page shows a unit's output while slower units still run."""
+    write(project / "scripts" / "snippets" / "slow.py", "import time\ntime.sleep(3)\n")
+    generated, seen = project / "docs" / "generated", {}
+
+    def report(line: str) -> None:
+        if line.startswith("  ran "):
+            seen[line.split()[2]] = {path.name for path in generated.rglob("*manifest.json")}
+
+    build.build_all(root=project, report=report)
+    assert {".manifest.json", ".hello.manifest.json"} <= seen["beta"] and ".slow.manifest.json" not in seen["beta"]
+
+
+def test_units_run_shortest_first_after_the_long_ones(project: Path) -> None:
+    write(project / "scripts" / "snippets" / "slow.py", "import time\ntime.sleep(2)\n")
+    write(project / "scripts" / "examples" / "long.py", "LONG_RUNNING = True\n\ndef build(out):\n    pass\n")
+    first, _ = run_build(project)
+    seconds = dict((unit.label, time) for unit, time in first.ran)
+    _, lines = run_build(project, force=True)
+    running = next(line for line in lines if line.startswith("artifacts: running "))
+    order = running.removeprefix("artifacts: running ").rsplit(",", 1)[0].split(", ")
+    assert order[0] == "example long" and seconds["snippet slow"] == max(seconds.values())
+    assert order[1:] == sorted(order[1:], key=lambda label: round(seconds[label], 1)) and order[-1] == "snippet slow"
 
 
 def test_kept_results_are_bounded(project: Path) -> None:
@@ -474,6 +500,31 @@ def test_values_are_substituted_and_unknown_ones_fail(tmp_path: Path) -> None:
     assert "did you mean final_hidden" in str(unknown_key.value)
     with pytest.raises(hooks_artifacts.UnknownValue, match=r"gru\.md: .*no example 'grux'"):
         hooks_artifacts.substitute_values("{{ grux.final }}", "gru.md", tmp_path)
+
+
+def test_serve_names_each_page_whose_units_are_still_running(tmp_path: Path, monkeypatch, caplog) -> None:
+    """Under `mkdocs serve` a page is built at once with the outputs there are; the log names what is pending."""
+    from types import SimpleNamespace
+
+    docs = tmp_path / "docs"
+    write(docs / "generated" / "lstm" / "values.json", '{"final": "0.5"}')
+    outputs = {label: (docs / "generated" / path, None) for label, path in [
+        ("example rnn", "rnn"), ("snippet rnn", "snippets/rnn.md"), ("example lstm", "lstm"),
+        ("notebook walkthrough", "notebooks/walkthrough.ipynb")]}
+    monkeypatch.setattr(hooks_artifacts, "outputs", outputs)
+    monkeypatch.setattr(hooks_artifacts, "serving", SimpleNamespace(pending={"snippet rnn", "example lstm", "notebook walkthrough"}))
+    monkeypatch.setattr(hooks_artifacts, "waiting", {})
+    pages = {"rnn.md": '--8<-- "generated/rnn/steps.md"\n\n--8<-- "generated/snippets/rnn.md"\n',
+             "lstm.md": "Final: {{ lstm.final }}.", "gru.md": '--8<-- "generated/gru/steps.md"\n',
+             "generated/notebooks/walkthrough.ipynb": "{}"}
+    config = SimpleNamespace(docs_dir=str(docs))
+    for name, markdown in pages.items():
+        hooks_artifacts.on_page_markdown(markdown, SimpleNamespace(file=SimpleNamespace(src_uri=name)), config, None)
+    assert hooks_artifacts.waiting == {"rnn.md": ["snippet rnn"], "lstm.md": ["example lstm"],
+                                       "generated/notebooks/walkthrough.ipynb": ["notebook walkthrough"]}
+    with caplog.at_level("INFO"):
+        hooks_artifacts.on_post_build(config)
+    assert "rnn.md (snippet rnn)" in caplog.text and "gru.md" not in caplog.text
 
 
 def test_math_becomes_mathml_and_bad_math_fails() -> None:
