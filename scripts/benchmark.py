@@ -490,7 +490,9 @@ def author_loop(project: Path, environment: dict[str, str], log: Path) -> dict[s
         return time.perf_counter() - start
 
     try:
-        times = {"first build": wait_for(base + "rnn/", lambda html: True)}
+        times = {"first build": wait_for(base + "rnn/", lambda html: True, timeout=600)}
+        if math.isinf(times["first build"]):
+            raise RuntimeError("mkdocs serve showed no page in 600 s:\n" + log.read_text()[-3000:])
         wait_for(base, lambda html: "artifacts: ran" in log.read_text())  # the background check has finished
         page.write_text(page_text + "\n\nEdited-by-the-benchmark.\n", encoding="utf-8")
         times["page edit"] = wait_for(base + "rnn/", lambda html: "Edited-by-the-benchmark" in html)
@@ -564,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         environment = build_environment(project)
         if arguments.author_loop_only:  # an author's checkout, built already: this one's outputs and kept results
-            for built in ("docs/generated", "build/artifacts"):
+            for built in ("docs/generated", "docs/downloads", "build/artifacts", "build/downloads"):
                 if (arguments.repo / built).is_dir():
                     shutil.copytree(arguments.repo / built, project / built, symlinks=True)
 
