@@ -530,6 +530,14 @@ def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
         _remove(old)
 
 
+def _touched_directly(unit: Unit, project: Project, index: PackageIndex) -> bool:
+    """Whether the unit's source, or a `seqdocs` module it names itself, changed after its output was written."""
+    named = [index.modules[module] for module in package_uses(_parse(unit.source), index) or () if module in index.modules]
+    with contextlib.suppress(OSError):
+        return max(path.stat().st_mtime for path in [unit.source, *named]) > project.outputs(unit)[1].stat().st_mtime
+    return False
+
+
 def _last_seconds(unit: Unit, project: Project) -> float:
     with contextlib.suppress(OSError, ValueError):
         return float((project.store(unit) / ".seconds").read_text())
@@ -669,9 +677,10 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
         for unit in result.restored:
             install(unit, project, keys[unit])
         # Longest first: the other worker runs the short units beside it instead of waiting for it at the end;
-        # those shortest first (by their last run), so that most pages show an edit soonest under `mkdocs serve`.
-        parallel = sorted((u for u in to_run if not u.nondeterministic),
-                          key=lambda unit: (not unit.long_running, _last_seconds(unit, project)))
+        # then, so that the page of an edited file shows it soonest under `mkdocs serve`, the units that name it
+        # themselves, and the shortest (by their last run) first.
+        parallel = sorted((u for u in to_run if not u.nondeterministic), key=lambda unit: (
+            not unit.long_running, not _touched_directly(unit, project, index), _last_seconds(unit, project)))
         ran, failures = _run_batch(parallel, project, keys, jobs, report)
         ran_alone, failed_alone = _run_batch([u for u in to_run if u.nondeterministic], project, keys, 1, report)
         result.ran, failures = ran + ran_alone, failures + failed_alone

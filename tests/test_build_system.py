@@ -212,10 +212,11 @@ def test_each_unit_is_in_place_as_soon_as_it_has_run(project: Path) -> None:
 
     def report(line: str) -> None:
         if line.startswith("  ran "):
-            seen[line.split()[2]] = {path.name for path in generated.rglob("*manifest.json")}
+            seen[line.split()[2]] = {path.relative_to(generated).as_posix() for path in generated.rglob("*manifest.json")}
 
     build.build_all(root=project, report=report)
-    assert {".manifest.json", ".hello.manifest.json"} <= seen["beta"] and ".slow.manifest.json" not in seen["beta"]
+    assert "beta/.manifest.json" in seen["beta"] and "snippets/.slow.manifest.json" not in seen["beta"]
+    assert "snippets/.slow.manifest.json" in seen["slow"]
 
 
 def test_units_run_shortest_first_after_the_long_ones(project: Path) -> None:
@@ -228,6 +229,19 @@ def test_units_run_shortest_first_after_the_long_ones(project: Path) -> None:
     order = running.removeprefix("artifacts: running ").rsplit(",", 1)[0].split(", ")
     assert order[0] == "example long" and seconds["snippet slow"] == max(seconds.values())
     assert order[1:] == sorted(order[1:], key=lambda label: round(seconds[label], 1)) and order[-1] == "snippet slow"
+
+
+def test_units_that_name_an_edited_module_run_first(project: Path) -> None:
+    """Under `mkdocs serve`, the page about the file just edited shows it before the pages that reach it further."""
+    write(project / "scripts" / "examples" / "zeta.py", "import seqdocs\n\ndef build(out):\n    out.value('one', str(seqdocs.ONE))\n")
+    run_build(project)
+    for name, seconds in (("alpha", 5.0), ("beta", 0.0), ("zeta", 9.0)):  # as if measured: beta is the fastest
+        (project / "build" / "artifacts" / f"example-{name}" / ".seconds").write_text(f"{seconds}\n")
+    time.sleep(0.05)
+    (project / "seqdocs" / "one.py").write_text("ONE = 1  # alpha and zeta name ONE; beta reads it through two.py\n")
+    _, lines = run_build(project)
+    running = next(line for line in lines if line.startswith("artifacts: running "))
+    assert running.startswith("artifacts: running example alpha, example zeta, example beta, ")
 
 
 def test_kept_results_are_bounded(project: Path) -> None:
