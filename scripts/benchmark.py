@@ -567,8 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         environment = build_environment(project)
         if arguments.author_loop_only:  # an author's checkout, built already: this one's outputs and kept results
             for built in ("docs/generated", "docs/downloads", "build/artifacts", "build/downloads"):
-                if (arguments.repo / built).is_dir():
-                    shutil.copytree(arguments.repo / built, project / built, symlinks=True)
+                if (arguments.repo / built).is_dir():  # written after the sources, as in that checkout
+                    shutil.copytree(arguments.repo / built, project / built, symlinks=True, copy_function=shutil.copy)
 
         builds = (("cold build (fresh copy)", COLD_BUILD_SECONDS), ("no-op rebuild", NOOP_BUILD_SECONDS))
         for name, limit in () if arguments.author_loop_only else builds:
