@@ -59,7 +59,8 @@ class ArtifactBuild:
 
     def __init__(self, generated: Path, background: bool) -> None:
         self.started, self.lines, self.pending, self.quiet = time.time(), [], set(), False
-        nice = ["nice", "-n", "10"] if background else []  # the site's rebuilds come first
+        # In a process group of its own, which `stop` interrupts; in the background, niced: the site's rebuilds first.
+        nice = ["nice", "-n", "10"] if background else []
         self.process = subprocess.Popen([*nice, sys.executable, str(BUILD_SCRIPT), "--output", str(generated)],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -77,14 +78,17 @@ class ArtifactBuild:
 
     def wait(self) -> None:
         """Wait for the build to end; fail the mkdocs build if it failed."""
-        self.reader.join()
+        try:
+            self.reader.join()
+        except KeyboardInterrupt:  # Ctrl-C in the terminal reaches mkdocs, not this group: pass it on
+            self.stop()
+            raise
         if self.process.wait() != 0:
             raise PluginError("seqdocs artifacts: " + "\n".join(self.lines[-80:]))
 
     def stop(self) -> None:
         """Interrupt it as Ctrl-C would: it stops its units and keeps nothing half-written."""
         if self.process.poll() is None:
-            log.info("artifacts: the sources changed; starting again")
             self.quiet = True  # not a word more from it: its traceback is of the interruption
             with contextlib.suppress(ProcessLookupError):  # it may have ended just now
                 os.killpg(self.process.pid, signal.SIGINT)
@@ -120,6 +124,8 @@ def on_pre_build(config) -> None:
     missing = any(not manifest.is_file() for _, manifest in outputs.values())
     newest = max(path.stat().st_mtime for folder in SOURCES for path in (ROOT / folder).rglob("*.py"))
     if serving is not None and (newest > serving.started or missing and serving.process.poll() is not None):
+        if serving.process.poll() is None:
+            log.info("artifacts: the sources changed; starting again")
         serving.stop()  # what it computes is out of date already
         serving = None
     if serving is None:
