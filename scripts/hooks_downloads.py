@@ -6,6 +6,8 @@ blocks, includes expanded) and, after the last of them and the output it shows, 
 files, and a link to the Setup page's *Run it yourself*, which says what to install. A page without a Python
 block is left alone. The links are relative, so they work on any host and from `file://`, and mkdocs checks
 them like any other link (`--strict` fails on a download the build did not write).
+
+Why a hook: no plugin knows where a page's program ends; this one is glue around `build_downloads`' reader.
 """
 
 from __future__ import annotations

@@ -16,9 +16,11 @@ for MathJax, mermaid and a copy button, some of them fetched from CDNs. For each
 
 `docs/stylesheets/extra.css` ("Notebook pages") styles the cells that remain, for both palettes.
 
-Why a hook: mkdocs-jupyter 0.26's options (`include_requirejs`, `custom_mathjax_url`, `remove_tag_config`,
-`no_input`...) can drop RequireJS but not the inlined JupyterLab CSS nor its MathJax, and nbconvert's template
-has no place for an image's alt text.
+Why a hook: mkdocs-jupyter 0.26's options (`include_requirejs`, `custom_mathjax_url`, `remove_tag_config`...)
+can drop RequireJS or move MathJax, but not drop the inlined JupyterLab CSS or MathJax; it takes no template of
+ours, and nbconvert's lab template (7.17) writes no image's alt text. Measured on the walk-through: the HTML
+mkdocs-jupyter writes is 800 KB, 594 KB of it `<style>`, and loads MathJax 2.7.7 from cdnjs.cloudflare.com;
+cleaned, it is 172 KB, in 0.014 s of CPU.
 """
 
 from __future__ import annotations

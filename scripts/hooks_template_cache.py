@@ -5,6 +5,10 @@ reference) from source to Python before it renders anything: about half a second
 same work each time. Jinja's own bytecode cache keeps what it compiled in a folder of the user's temporary
 directory, keyed by the template's name and a checksum of its source, so an edited template, a new theme
 release or another Python version is compiled afresh and nothing stale is ever used.
+
+Why it stays: Jinja's cache needs an environment to be handed to it, and neither MkDocs nor mkdocstrings has an
+option for it. Measured on a no-op build under cProfile: Jinja's parsing and compiling take 1.7 s without the
+cache, 0.14 to 0.24 s with it.
 """
 
 from __future__ import annotations
