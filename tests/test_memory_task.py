@@ -177,6 +177,31 @@ def test_recurrent_states_match_torch_nn_for_every_seed(model):
         torch.testing.assert_close(ours[seed], theirs, rtol=0, atol=1e-6)
 
 
+def test_attention_at_the_query_is_the_last_row_of_full_self_attention_in_value_and_gradient():
+    """The memory task's attention computes only the query's row; it must equal that row of the whole layer
+    (the package's self_attention and PyTorch's scaled_dot_product_attention), and train the same: same gradients."""
+    generator = torch.Generator().manual_seed(3)
+    inputs = torch.randn(3, 4, 9, 4, generator=generator, dtype=torch.float64, requires_grad=True)  # (S, B, T, E)
+    parameters = seqdocs.experiments.init_memory_model(
+        "attention", 7, [torch.Generator().manual_seed(seed) for seed in (0, 1, 2)], TINY
+    )
+    parameters = {name: tensor.double().requires_grad_() for name, tensor in parameters.items()}
+    weights = seqdocs.experiments.memory_model_weights("attention", parameters, TINY)
+    ours = seqdocs.experiments.attention_at_query(inputs, weights)  # (S, B, H)
+    full = seqdocs.self_attention(inputs, weights)["output"][..., -1, :]  # (S, B, H)
+    queries, keys, values = (inputs @ getattr(weights, name) for name in ("query", "key", "value"))  # (S, B, T, H)
+    theirs = torch.nn.functional.scaled_dot_product_attention(queries, keys, values)[..., -1, :]
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
+    torch.testing.assert_close(ours, full, rtol=0, atol=1e-12)
+    probe = torch.randn(ours.shape, generator=generator, dtype=torch.float64)  # a made-up loss: <probe, output>
+    differentiated = [inputs, parameters["query"], parameters["key"], parameters["value"]]
+    ours_gradients = torch.autograd.grad((ours * probe).sum(), differentiated)
+    full_gradients = torch.autograd.grad((full * probe).sum(), differentiated)
+    for mine, reference in zip(ours_gradients, full_gradients):
+        assert mine.abs().max() > 0
+        torch.testing.assert_close(mine, reference, rtol=0, atol=1e-12)
+
+
 def test_the_lstm_forget_bias_starts_where_the_config_says():
     config = seqdocs.experiments.MemoryConfig(hidden_size=6, forget_bias=2.5)
     weights, _ = seqdocs.experiments.seed_generators((0, 1))

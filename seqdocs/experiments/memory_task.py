@@ -23,7 +23,9 @@ Every model embeds the tokens, reads them with the package's own cells ([rnn_cel
 [lstm_cell][seqdocs.lstm_cell], [gru_cell][seqdocs.gru_cell], or one layer of
 [self_attention][seqdocs.self_attention] over the embeddings plus the
 [sinusoidal_positional_encoding][seqdocs.sinusoidal_positional_encoding]), takes the vector at the query
-position and maps it to $K$ scores with a linear readout.
+position and maps it to $K$ scores with a linear readout. Self-attention's output is needed at the query
+only, so [attention_at_query][seqdocs.experiments.attention_at_query] computes that one row of it (the same
+numbers as [self_attention][seqdocs.self_attention]'s, checked in the tests) for a fraction of the cost.
 
 Each model is *stacked over seeds*: every parameter has a leading dimension S, one slice per seed, so one
 forward pass runs S independent models. The slices never meet (each seed's loss depends only on its own slice),
@@ -39,7 +41,6 @@ from dataclasses import dataclass, fields
 import torch
 
 from .._checks import check_choice, check_seeds, check_size, check_whole
-from ..attention import self_attention
 from ..errors import InputError, InputTypeError
 from ..models import MODELS
 from ..positional import sinusoidal_positional_encoding
@@ -406,11 +407,58 @@ def memory_model_logits(
         # Positions as a Transformer adds them. In the "content" variant the symbol's own id also sets it apart;
         # in the "position" variant these encodings are all that does.
         inputs = inputs + sinusoidal_positional_encoding(length, width)  # (S, B, T, E) + (T, E)
-        at_query = self_attention(inputs, weights)["output"][..., -1, :]  # (S, B, T, H) -> (S, B, H)
+        at_query = attention_at_query(inputs, weights)  # (S, B, H): self_attention's row at the query
     else:
         at_query = recurrent_states(model, inputs, weights)["hidden"][..., -1, :]  # (S, B, T, H) -> (S, B, H)
     # The answer is read where the query stands, the last position.
     return at_query @ parameters["readout_weight"] + parameters["readout_bias"]  # (S, B, H) @ (S, H, K) -> (S, B, K)
+
+
+def attention_at_query(inputs: torch.Tensor, weights: AttentionWeights) -> torch.Tensor:
+    r"""The output of one self-attention layer at the last position only: [self_attention][seqdocs.self_attention]'s last row.
+
+    The memory task reads the answer at the query, the last position, and nothing else of the layer's output, so
+    the other $T - 1$ rows would be computed only to be thrown away (their gradients are zero). This computes the
+    last row alone, with its products regrouped so that no $T \times H$ keys or values are ever formed:
+
+    $$
+    \text{scores} = \frac{(x_T W_Q) K^\top}{\sqrt{H}} = \frac{\big((x_T W_Q) W_K^\top\big) X^\top}{\sqrt{H}}, \qquad
+    \text{output} = \operatorname{softmax}(\text{scores})\, (X W_V) = \big(\operatorname{softmax}(\text{scores})\, X\big) W_V.
+    $$
+
+    The same numbers as `self_attention(inputs, weights)["output"][..., -1, :]` up to rounding (a test checks
+    both the values and the gradients), for about $1/T$ of the arithmetic and a fixed number of tensor operations
+    whatever T is: what makes twenty seeds per model and gap affordable in the site's build.
+
+    Args:
+        inputs: (S, B, T, E) the input vectors (embeddings plus positions), one batch per seed.
+        weights: Stacked over seeds: `query`, `key` and `value` each (S, 1, E, H); no output projection.
+
+    Returns:
+        (S, B, H) the attention output at the last position.
+
+    Examples:
+        >>> import torch
+        >>> from seqdocs import AttentionWeights, self_attention
+        >>> generator = torch.Generator().manual_seed(0)
+        >>> inputs = torch.randn(2, 3, 5, 4, generator=generator)  # S = 2 seeds, B = 3, T = 5, E = 4
+        >>> weights = AttentionWeights(*(torch.randn(2, 1, 4, 4, generator=generator) for _ in range(3)))
+        >>> full = self_attention(inputs, weights)["output"][..., -1, :]  # every row, then the last
+        >>> torch.allclose(attention_at_query(inputs, weights), full, atol=1e-5)
+        True
+    """
+    if weights.output is not None:
+        raise InputError("attention_at_query reads a layer without an output projection, as the memory task's")
+    query_weight, key_weight, value_weight = (matrix[:, 0] for matrix in (weights.query, weights.key, weights.value))
+    last = inputs[..., -1, :]  # (S, B, E): the query's input vector
+    query = last @ query_weight  # (S, B, E) @ (S, E, H) -> (S, B, H)
+    folded = query @ key_weight.transpose(-2, -1)  # (S, B, H) @ (S, H, E) -> (S, B, E): the query seen in input space
+    # Products of one vector with many, written as multiply-and-sum: PyTorch's batched matrix product is several
+    # times slower on thousands of tiny matrices, forward and backward.
+    scores = (inputs * folded.unsqueeze(-2)).sum(dim=-1) / math.sqrt(weights.width)  # (S, B, T, E) * (S, B, 1, E) -> (S, B, T)
+    attention_weights = torch.softmax(scores, dim=-1)  # (S, B, T), sums to 1 over the positions
+    context = (attention_weights.unsqueeze(-1) * inputs).sum(dim=-2)  # (S, B, T, 1) * (S, B, T, E) -> (S, B, E)
+    return context @ value_weight  # (S, B, E) @ (S, E, H) -> (S, B, H)
 
 
 def recurrent_states(
