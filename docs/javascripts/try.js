@@ -5,7 +5,9 @@
  * URL's query (shareable; the back button steps back through views). Only docs/try.md loads this file and
  * engine.js, so no other page carries them. The page starts on DOMContentLoaded and, after Material's instant
  * navigation (which re-creates the page's scripts, in no fixed order), on `document$` or on the engine's
- * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing.
+ * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing. Starting
+ * computes nothing: the first view's numbers come in a task after the first paint (`afterFirstPaint`), and
+ * `#try-it[data-ready=true]` marks it shown.
  */
 (function () {
   "use strict";
@@ -33,8 +35,8 @@
 
   function start() {
     const root = document.getElementById("try-it");
-    if (!root || root.dataset.ready === "true" || !window.seqdocs || !window.seqdocs.trace) return;
-    root.dataset.ready = "true";
+    if (!root || root.dataset.started === "true" || !window.seqdocs || !window.seqdocs.trace) return;
+    root.dataset.started = "true";
     const form = root.querySelector("form");
     const field = (name) => form.elements.namedItem(name);
     let lastGood = null;
@@ -130,11 +132,7 @@
       const step = Math.min(Math.max(Number.parseInt(view.step, 10) || 1, 1), stepCount);
       lastGood = { ...view, model: options.model, step: String(step) };
       fillForm(lastGood);
-      for (const part of root.querySelectorAll("[data-for-models]")) {
-        part.hidden = !part.dataset.forModels.split(" ").includes(options.model);
-      }
-      const formulaName = options.model === "block" ? `block-${options.normFirst ? "pre" : "post"}` : options.model;
-      for (const formula of root.querySelectorAll("[data-formula]")) formula.hidden = formula.dataset.formula !== formulaName;
+      showParts(options.model, options.normFirst);
       renderStep(options, result, trace, step, stepCount);
       renderCommand(options);
       if (push || replace) {
@@ -144,6 +142,15 @@
         if (url.href !== window.location.href) window.history[push ? "pushState" : "replaceState"](null, "", url);
       }
       return true;
+    }
+
+    // The fields and the formula of one model. Only what changes is touched: the page's HTML already shows the
+    // default model's (the LSTM's), and an unchanged page needs no new layout.
+    function showParts(model, normFirst) {
+      const toggle = (element, hidden) => { if (element.hidden !== hidden) element.hidden = hidden; };
+      for (const part of root.querySelectorAll("[data-for-models]")) toggle(part, !part.dataset.forModels.split(" ").includes(model));
+      const formulaName = model === "block" ? `block-${normFirst ? "pre" : "post"}` : model;
+      for (const formula of root.querySelectorAll("[data-formula]")) toggle(formula, formula.dataset.formula !== formulaName);
     }
 
     function renderStep(options, result, trace, step, stepCount) {
@@ -265,7 +272,7 @@
 
     function drawPlane(states, tokens) {
       const figure = root.querySelector("[data-plane]");
-      figure.hidden = states === null;
+      if (figure.hidden !== (states === null)) figure.hidden = states === null;
       if (states === null) return;
       const svg = figure.querySelector("svg");
       const scale = (value) => 100 + 90 * value; // the square from −1 to 1, where tanh keeps the state
@@ -364,15 +371,36 @@
       if (document.getElementById("try-it") === root) show(readUrl(), { push: false });
     });
 
+    // The first view. The page's HTML already holds the default model's form, formula and plane, so the reader
+    // sees them at first paint; the fields and formula of another model in the URL are switched now, before it.
+    // While the page loads, the numbers and tables come just after that paint, in a task of their own, so nothing
+    // here holds up the page; after instant navigation (the page loaded already) they come at once.
     const first = readUrl();
     fillForm(first);
-    if (!show(first, { push: false, replace: true })) {
-      // A bad view in the URL: say what is wrong, and show the defaults beside the message.
-      const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
-      show({ ...DEFAULTS }, { push: false });
-      fillForm(first);
-      messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
-    }
+    showParts(first.model in MODEL_NAMES ? first.model : "lstm", first.norm === "pre");
+    (document.readyState === "complete" ? (work) => work() : afterFirstPaint)(() => {
+      if (document.getElementById("try-it") !== root) return; // the reader has gone to another page meanwhile
+      if (!show(first, { push: false, replace: true })) {
+        // A bad view in the URL: say what is wrong, and show the defaults beside the message.
+        const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
+        show({ ...DEFAULTS }, { push: false });
+        fillForm(first);
+        messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
+      }
+      root.dataset.ready = "true"; // tools and tests wait for this: the first view is on screen
+    });
+  }
+
+  /** Run `work` once, in a task after the next frame is painted (or after 100 ms, in a tab that paints nothing). */
+  function afterFirstPaint(work) {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      work();
+    };
+    window.requestAnimationFrame(() => window.setTimeout(once, 0));
+    window.setTimeout(once, 100);
   }
 
   function fieldError(name, message) {
