@@ -33,7 +33,9 @@
     gru: ["input", "previous_hidden", "reset_gate", "update_gate", "candidate", "hidden"],
   };
 
-  function start() {
+  // `whileLoading`: the page is loading (not instant navigation), so the first view waits for the first paint and
+  // comes in short tasks.
+  function start(whileLoading = false) {
     const root = document.getElementById("try-it");
     if (!root || root.dataset.started === "true" || !window.seqdocs || !window.seqdocs.trace) return;
     root.dataset.started = "true";
@@ -116,11 +118,13 @@
       }
     }
 
-    function show(view, { push, replace = false }) {
+    // `computed`, if given, returns what compute(view) would (or throws what it would): the first view computes
+    // in one task and shows in the next, so that neither is long.
+    function show(view, { push, replace = false, computed: precomputed = null }) {
       clearErrors();
       let computed;
       try {
-        computed = compute(view);
+        computed = precomputed ? precomputed() : compute(view);
       } catch (error) {
         if (!error.field) throw error;
         showError(error.field, error.message);
@@ -376,11 +380,11 @@
     // While the page loads, the numbers and tables come just after that paint, in a task of their own, so nothing
     // here holds up the page; after instant navigation (the page loaded already) they come at once.
     const first = readUrl();
-    fillForm(first);
     showParts(first.model in MODEL_NAMES ? first.model : "lstm", first.norm === "pre");
-    (document.readyState === "complete" ? (work) => work() : afterFirstPaint)(() => {
+    const firstView = (computed) => {
       if (document.getElementById("try-it") !== root) return; // the reader has gone to another page meanwhile
-      if (!show(first, { push: false, replace: true })) {
+      fillForm(first);
+      if (!show(first, { push: false, replace: true, computed })) {
         // A bad view in the URL: say what is wrong, and show the defaults beside the message.
         const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
         show({ ...DEFAULTS }, { push: false });
@@ -388,6 +392,23 @@
         messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
       }
       root.dataset.ready = "true"; // tools and tests wait for this: the first view is on screen
+    };
+    if (!whileLoading) {
+      firstView(null);
+      return;
+    }
+    afterFirstPaint(() => {
+      // Compute in this task, show in the next: each stays well under the 50 ms of a long task on a slow phone.
+      let outcome;
+      try {
+        outcome = { result: compute(first) };
+      } catch (error) {
+        outcome = { error };
+      }
+      window.setTimeout(() => firstView(() => {
+        if (outcome.error) throw outcome.error;
+        return outcome.result;
+      }), 0);
     });
   }
 
@@ -425,12 +446,15 @@
     return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
   }
 
-  // Instant navigation runs this file again on each visit to the page: listen once, start every time.
+  // Instant navigation runs this file again on each visit to the page: listen once, start every time. While
+  // the page loads, starting waits for the first paint: the task that runs this deferred file also dispatches
+  // DOMContentLoaded, where Material's own start-up already runs long, and nothing should add to it.
+  const startSoon = () => (document.readyState === "complete" ? start() : afterFirstPaint(() => start(true)));
   if (!window.seqdocsView) {
     window.seqdocsView = true;
-    document.addEventListener("seqdocs:engine", start);
-    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
+    document.addEventListener("seqdocs:engine", startSoon);
+    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(startSoon);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startSoon);
+  else startSoon();
 })();
