@@ -5,7 +5,9 @@
  * URL's query (shareable; the back button steps back through views). Only docs/try.md loads this file and
  * engine.js, so no other page carries them. The page starts on DOMContentLoaded and, after Material's instant
  * navigation (which re-creates the page's scripts, in no fixed order), on `document$` or on the engine's
- * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing.
+ * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing. Starting
+ * computes nothing: the first view's numbers come in a task after the first paint (`afterFirstPaint`), and
+ * `#try-it[data-ready=true]` marks it shown.
  */
 (function () {
   "use strict";
@@ -31,10 +33,12 @@
     gru: ["input", "previous_hidden", "reset_gate", "update_gate", "candidate", "hidden"],
   };
 
-  function start() {
+  // `whileLoading`: the page is loading (not instant navigation), so the first view waits for the first paint and
+  // comes in short tasks.
+  function start(whileLoading = false) {
     const root = document.getElementById("try-it");
-    if (!root || root.dataset.ready === "true" || !window.seqdocs || !window.seqdocs.trace) return;
-    root.dataset.ready = "true";
+    if (!root || root.dataset.started === "true" || !window.seqdocs || !window.seqdocs.trace) return;
+    root.dataset.started = "true";
     const form = root.querySelector("form");
     const field = (name) => form.elements.namedItem(name);
     let lastGood = null;
@@ -114,11 +118,13 @@
       }
     }
 
-    function show(view, { push, replace = false }) {
+    // `computed`, if given, returns what compute(view) would (or throws what it would): the first view computes
+    // in one task and shows in the next, so that neither is long.
+    function show(view, { push, replace = false, computed: precomputed = null }) {
       clearErrors();
       let computed;
       try {
-        computed = compute(view);
+        computed = precomputed ? precomputed() : compute(view);
       } catch (error) {
         if (!error.field) throw error;
         showError(error.field, error.message);
@@ -130,11 +136,7 @@
       const step = Math.min(Math.max(Number.parseInt(view.step, 10) || 1, 1), stepCount);
       lastGood = { ...view, model: options.model, step: String(step) };
       fillForm(lastGood);
-      for (const part of root.querySelectorAll("[data-for-models]")) {
-        part.hidden = !part.dataset.forModels.split(" ").includes(options.model);
-      }
-      const formulaName = options.model === "block" ? `block-${options.normFirst ? "pre" : "post"}` : options.model;
-      for (const formula of root.querySelectorAll("[data-formula]")) formula.hidden = formula.dataset.formula !== formulaName;
+      showParts(options.model, options.normFirst);
       renderStep(options, result, trace, step, stepCount);
       renderCommand(options);
       if (push || replace) {
@@ -144,6 +146,15 @@
         if (url.href !== window.location.href) window.history[push ? "pushState" : "replaceState"](null, "", url);
       }
       return true;
+    }
+
+    // The fields and the formula of one model. Only what changes is touched: the page's HTML already shows the
+    // default model's (the LSTM's), and an unchanged page needs no new layout.
+    function showParts(model, normFirst) {
+      const toggle = (element, hidden) => { if (element.hidden !== hidden) element.hidden = hidden; };
+      for (const part of root.querySelectorAll("[data-for-models]")) toggle(part, !part.dataset.forModels.split(" ").includes(model));
+      const formulaName = model === "block" ? `block-${normFirst ? "pre" : "post"}` : model;
+      for (const formula of root.querySelectorAll("[data-formula]")) toggle(formula, formula.dataset.formula !== formulaName);
     }
 
     function renderStep(options, result, trace, step, stepCount) {
@@ -265,7 +276,7 @@
 
     function drawPlane(states, tokens) {
       const figure = root.querySelector("[data-plane]");
-      figure.hidden = states === null;
+      if (figure.hidden !== (states === null)) figure.hidden = states === null;
       if (states === null) return;
       const svg = figure.querySelector("svg");
       const scale = (value) => 100 + 90 * value; // the square from −1 to 1, where tanh keeps the state
@@ -364,15 +375,53 @@
       if (document.getElementById("try-it") === root) show(readUrl(), { push: false });
     });
 
+    // The first view. The page's HTML already holds the default model's form, formula and plane, so the reader
+    // sees them at first paint; the fields and formula of another model in the URL are switched now, before it.
+    // While the page loads, the numbers and tables come just after that paint, in a task of their own, so nothing
+    // here holds up the page; after instant navigation (the page loaded already) they come at once.
     const first = readUrl();
-    fillForm(first);
-    if (!show(first, { push: false, replace: true })) {
-      // A bad view in the URL: say what is wrong, and show the defaults beside the message.
-      const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
-      show({ ...DEFAULTS }, { push: false });
+    showParts(first.model in MODEL_NAMES ? first.model : "lstm", first.norm === "pre");
+    const firstView = (computed) => {
+      if (document.getElementById("try-it") !== root) return; // the reader has gone to another page meanwhile
       fillForm(first);
-      messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
+      if (!show(first, { push: false, replace: true, computed })) {
+        // A bad view in the URL: say what is wrong, and show the defaults beside the message.
+        const messages = [...root.querySelectorAll("[data-error-for]")].map((m) => [m.dataset.errorFor, m.textContent]);
+        show({ ...DEFAULTS }, { push: false });
+        fillForm(first);
+        messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
+      }
+      root.dataset.ready = "true"; // tools and tests wait for this: the first view is on screen
+    };
+    if (!whileLoading) {
+      firstView(null);
+      return;
     }
+    afterFirstPaint(() => {
+      // Compute in this task, show in the next: each stays well under the 50 ms of a long task on a slow phone.
+      let outcome;
+      try {
+        outcome = { result: compute(first) };
+      } catch (error) {
+        outcome = { error };
+      }
+      window.setTimeout(() => firstView(() => {
+        if (outcome.error) throw outcome.error;
+        return outcome.result;
+      }), 0);
+    });
+  }
+
+  /** Run `work` once, in a task after the next frame is painted (or after 100 ms, in a tab that paints nothing). */
+  function afterFirstPaint(work) {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      work();
+    };
+    window.requestAnimationFrame(() => window.setTimeout(once, 0));
+    window.setTimeout(once, 100);
   }
 
   function fieldError(name, message) {
@@ -397,12 +446,15 @@
     return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
   }
 
-  // Instant navigation runs this file again on each visit to the page: listen once, start every time.
+  // Instant navigation runs this file again on each visit to the page: listen once, start every time. While
+  // the page loads, starting waits for the first paint: the task that runs this deferred file also dispatches
+  // DOMContentLoaded, where Material's own start-up already runs long, and nothing should add to it.
+  const startSoon = () => (document.readyState === "complete" ? start() : afterFirstPaint(() => start(true)));
   if (!window.seqdocsView) {
     window.seqdocsView = true;
-    document.addEventListener("seqdocs:engine", start);
-    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
+    document.addEventListener("seqdocs:engine", startSoon);
+    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(startSoon);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startSoon);
+  else startSoon();
 })();
