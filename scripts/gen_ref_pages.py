@@ -6,7 +6,8 @@ imports names from, it writes `reference/<module>.md` (or `reference/experiments
 module's one-line summary and a `:::` entry for each of the module's public names: first the names the layer
 exports, in the order `__init__.py` imports them, then the module's other public names. It also writes
 `reference/index.md` and `reference/experiments/index.md` for the two layers, and `reference/SUMMARY.md`,
-which mkdocs-literate-nav reads as the section's navigation. None of them is on disk.
+which mkdocs-literate-nav reads as the section's navigation. None of them is on disk. SUMMARY.md is excluded from
+the built site: literate-nav only reads it, and published it would be a page of bare links outside the nav.
 
 Each entry is written by the path readers import it from, so its id is `seqdocs.lstm_trace`,
 `seqdocs.experiments.gradient_flow`, or, for a name only its module exports, `seqdocs.block.layer_norm`:
@@ -22,6 +23,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "seqdocs"
 LAYERS = {"seqdocs": PACKAGE, "seqdocs.experiments": PACKAGE / "experiments"}
 """Each layer of the API and its folder."""
+NAV_FILE = "reference/SUMMARY.md"
+"""The reference's navigation, in mkdocs-literate-nav's format (its `nav_file` in mkdocs.yml): read, not published."""
 
 
 def exports(folder: Path = PACKAGE) -> dict[str, list[str]]:
@@ -94,8 +97,12 @@ def write_pages() -> None:
                 handle.write(page_text(layer, module, found[module]))
         indent = "    " * (page.count("/") - 1 - (identifier == layer))
         summary.append(f"{indent}* [{identifier}]({page.removeprefix('reference/')})\n")
-    with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as handle:
+    with mkdocs_gen_files.open(NAV_FILE, "w") as handle:
         handle.writelines(summary)
+    # literate-nav finds an excluded file all the same (it looks files up by path), and mkdocs does not build it.
+    from mkdocs.structure.files import InclusionLevel
+
+    mkdocs_gen_files.FilesEditor.current().files.get_file_from_path(NAV_FILE).inclusion = InclusionLevel.EXCLUDED
 
 
 if __name__ in ("__main__", "<run_path>"):

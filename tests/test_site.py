@@ -287,6 +287,15 @@ def reference_pages(built_site: Path, site_nav: list[NavPage]) -> list[Page]:
     return pages
 
 
+def test_every_built_api_page_is_in_the_nav(built_site: Path, site_nav: list[NavPage]) -> None:
+    # mkdocs-literate-nav reads reference/SUMMARY.md as the section's nav; built as well, it was a page of bare
+    # links that no nav entry reached. Every HTML page under reference/ must be one of the nav's pages.
+    in_nav = {page.output for page in site_nav if page.source.startswith("reference/")}
+    built = {path.relative_to(built_site).as_posix() for path in (built_site / "reference").rglob("*.html")}
+    assert in_nav <= built, f"in the nav but not built: {sorted(in_nav - built)}"
+    assert built == in_nav, f"built under reference/ but not in the nav: {sorted(built - in_nav)}"
+
+
 def test_api_reference_documents_every_public_name_once(built_site: Path, site_nav: list[NavPage]) -> None:
     # An entry's id is the path readers import it from, `seqdocs.NAME`, which is how pages link to it.
     found = {name: [page.relative for page in reference_pages(built_site, site_nav) if f"seqdocs.{name}" in page.anchors]
