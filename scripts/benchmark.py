@@ -9,7 +9,7 @@ What it measures, each against a target:
 1. Cold build: `git clone` the project into a temporary folder and build it there as `scripts/site.sh` does
    (`scripts/build_artifacts.py`, then `mkdocs build --strict`), with nothing cached: every example, snippet
    and notebook runs. The clone reuses this venv (installing is not timed); `PYTHONPATH` points at the clone,
-   so the clone's own `seqdocs` is the one imported. Target ≤ 30 s.
+   so the clone's own `seqdocs` is the one imported. Target ≤ 90 s, the whole site's budget.
    The chapters past the toy have a budget of their own, at most 60 s of CPU added to a cold build: the
    summary's unit times give their share.
 2. No-op rebuild: build the same clone again, with nothing changed. Target ≤ 3 s.
@@ -83,7 +83,10 @@ CHROME_FLAGS = (
 )
 LIGHTHOUSE = ("npx", "--yes", "lighthouse@12")
 
-COLD_BUILD_SECONDS = 30.0
+COLD_BUILD_SECONDS = 90.0
+"""The whole site, every chapter included, from nothing."""
+TUTORIAL_COLD_BUILD_SECONDS = 30.0
+"""The tutorial site alone (the chapters past the toy kept), from nothing."""
 NOOP_BUILD_SECONDS = 3.0
 AUTHOR_LOOP_SECONDS = {"page edit": 3.0, "model edit: API page": 15.0, "model edit: RNN page": 15.0,
                        "model edit undone: API page": 15.0}
@@ -633,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"benchmark: cold build, chapters cached: {wall:.1f} s", *artifacts, sep="\n  ", file=sys.stderr)
             ok = process.returncode == 0
             results.append(Result(
-                "cold build, chapters cached", wall, f"≤ {COLD_BUILD_SECONDS:g} s", ok and wall <= COLD_BUILD_SECONDS,
+                "cold build, chapters cached", wall, f"≤ {TUTORIAL_COLD_BUILD_SECONDS:g} s",
+                ok and wall <= TUTORIAL_COLD_BUILD_SECONDS,
                 f"{wall:.1f} s (CPU {cpu:.1f} s)" + ("" if ok else ", BUILD FAILED"),
                 {"cpu_seconds": cpu, "returncode": process.returncode, "artifacts": artifacts, "removed": removed},
             ))
