@@ -605,17 +605,14 @@ def main(argv: list[str] | None = None) -> int:
             if name.startswith("cold") and ok:
                 # Issue budget: the chapters past the toy may add at most a minute of CPU to a cold build. Each unit
                 # runs single-threaded in its own process, so its time in the summary is its CPU time.
-                spent = {
-                    unit: float(seconds)
-                    for line in artifacts
-                    for unit, seconds in UNIT_TIME.findall(line)
-                    if unit.split()[-1] in PAST_THE_TOY
-                }
+                # (The units run in the fork server's processes, which `cpu` above does not count.)
+                units = {unit: float(seconds) for line in artifacts for unit, seconds in UNIT_TIME.findall(line)}
+                spent = {unit: seconds for unit, seconds in units.items() if unit.split()[-1] in PAST_THE_TOY}
                 chapters = sum(spent.values())
                 results.append(Result("chapters past the toy (cold, CPU)", chapters, f"≤ {PAST_THE_TOY_SECONDS:g} s",
                                       chapters <= PAST_THE_TOY_SECONDS, f"{chapters:.1f} s", spent))
-                rest = cpu - chapters
-                results.append(Result("the rest of the site (cold, CPU)", rest, "reported", True, f"{rest:.1f} s"))
+                rest = sum(units.values()) - chapters
+                results.append(Result("the other units (cold, CPU)", rest, "reported", True, f"{rest:.1f} s"))
             if not ok:
                 # mkdocs --strict writes the whole site before it aborts on warnings: measure the rest anyway.
                 status = 2
