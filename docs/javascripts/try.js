@@ -508,8 +508,10 @@
   }
 
   // Instant navigation runs this file again on each visit to the page: listen once, start every time. While
-  // the page loads, starting waits for the first paint: the task that runs this deferred file also dispatches
-  // DOMContentLoaded, where Material's own start-up already runs long, and nothing should add to it.
+  // the page loads, starting waits for the first paint and Material's own start-up on DOMContentLoaded, which
+  // already runs long. docs/try.md loads this file and engine.js `async`, not `defer`: deferred scripts would run
+  // in that very task, just before it, and lengthen it; async ones run in tasks of their own, and the page's load
+  // event waits for them, so both are here before it (in either order: see the "seqdocs:engine" event).
   const startSoon = () => (document.readyState === "complete" ? start() : afterFirstPaint(() => start(true)));
   if (!window.seqdocsView) {
     window.seqdocsView = true;
