@@ -6,7 +6,8 @@
  * engine.js, so no other page carries them. The page starts on DOMContentLoaded and, after Material's instant
  * navigation (which re-creates the page's scripts, in no fixed order), on `document$` or on the engine's
  * "seqdocs:engine" event, whichever comes last; starting twice on the same element does nothing. Starting
- * computes nothing: the first view's numbers come in a task after the first paint (`afterFirstPaint`), and
+ * computes nothing: the first view's numbers come after the first paint (`afterFirstPaint`), in short tasks of
+ * their own (the numbers, then the controls, then each table, then the plane: `inTasks`), and
  * `#try-it[data-ready=true]` marks it shown.
  */
 (function () {
@@ -42,6 +43,15 @@
     const form = root.querySelector("form");
     const field = (name) => form.elements.namedItem(name);
     let lastGood = null;
+    // Each view counts up; a part of a view still waiting for its task (`later`) is dropped once a newer view is
+    // shown. `later` runs a part at once, except while the first view is spread over tasks (`deferred` holds them).
+    let generation = 0;
+    let deferred = null;
+    const later = (part) => {
+      if (!deferred) return part();
+      const mine = generation;
+      deferred.push(() => { if (mine === generation) part(); });
+    };
 
     const readUrl = () => {
       const query = new URLSearchParams(window.location.search);
@@ -130,6 +140,7 @@
         showError(error.field, error.message);
         return false; // the last good view stays on screen
       }
+      generation += 1;
       const { options, result } = computed;
       const trace = result.traces[options.model];
       const stepCount = ATTENDING.includes(options.model) ? trace.tokens.length : trace.steps.length;
@@ -175,14 +186,14 @@
         const tensors = trace.steps[0].tensors;
         const row = (tensor) => tensor.data[step - 1];
         const vectors = ["inputs", "queries", "keys", "values", "output"].map((key) => [key, row(tensors[key])]);
-        tables.append(table(`Token ${step}, “${token}”: its rows of the inputs, queries, keys, values and output`,
-          vectors, "component"));
+        later(() => tables.append(table(`Token ${step}, “${token}”: its rows of the inputs, queries, keys, values and output`,
+          vectors, "component")));
         const perHead = options.heads > 1
           ? tensors.attention_weights.data.flatMap((_, head) => [
             [`scores, head ${head + 1}`, tensors.scores.data[head][step - 1]],
             [`attention_weights, head ${head + 1}`, tensors.attention_weights.data[head][step - 1]]])
           : [["scores", tensors.scores.data[step - 1]], ["attention_weights", tensors.attention_weights.data[step - 1]]];
-        tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens));
+        later(() => tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens)));
         const weights = options.heads > 1 ? tensors.attention_weights.data[0][step - 1] : tensors.attention_weights.data[step - 1];
         const strongest = weights.indexOf(Math.max(...weights));
         summary = `${name}, token ${step} of ${stepCount}, “${token}”, attends most to token ${strongest + 1}, “${tokens[strongest]}”${options.heads > 1 ? " in head 1" : ""}.`;
@@ -192,10 +203,12 @@
         drawPlane(null);
       } else {
         const tensors = trace.steps[step - 1].tensors;
-        tables.append(table(`Step ${step}: the ${name} reads “${token}”`, SHOWN[options.model].map((key) => [key, tensors[key].data]), "unit"));
+        later(() => tables.append(table(`Step ${step}: the ${name} reads “${token}”`, SHOWN[options.model].map((key) => [key, tensors[key].data]), "unit")));
         const hidden = tensors.hidden.data.map(format).join(", ");
         summary = `${name}, step ${step} of ${stepCount}: read “${token}”; hidden state (${hidden}).`;
-        drawPlane(options.hiddenSize === 2 ? trace.steps.slice(0, step).map((s) => s.tensors.hidden.data) : null, tokens);
+        const states = options.hiddenSize === 2 ? trace.steps.slice(0, step).map((s) => s.tensors.hidden.data) : null;
+        if (states === null) drawPlane(null);
+        else later(() => drawPlane(states, tokens));
       }
       root.querySelector("[data-live]").textContent = summary;
     }
@@ -208,8 +221,8 @@
       const stages = ["embeddings", "positions", "inputs", ...(pre ? ["norm1_output"] : []), "concatenated",
         "attention_output", "attention_residual", pre ? "norm2_output" : "norm1_output", "feedforward_output",
         "feedforward_residual", ...(pre ? [] : ["norm2_output"]), "output"];
-      tables.append(table(`Token ${step}, “${token}”: its row through the block, stage by stage`,
-        stages.map((name) => [name, at(name)]), "component"));
+      later(() => tables.append(table(`Token ${step}, “${token}”: its row through the block, stage by stage`,
+        stages.map((name) => [name, at(name)]), "component")));
       const heads = options.heads;
       const perHead = [];
       for (let head = 0; head < heads; head++) {
@@ -217,17 +230,17 @@
         perHead.push([`scores${suffix}`, tensors.scores.data[head][step - 1]],
           [`attention_weights${suffix}`, tensors.attention_weights.data[head][step - 1]]);
       }
-      tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens));
+      later(() => tables.append(table(`Token ${step}, “${token}”: how much it attends to each token`, perHead, "token", tokens)));
       const headRows = [];
       for (let head = 0; head < heads; head++) {
         for (const name of ["queries", "keys", "values", "heads_output"]) {
           headRows.push([`${name}, head ${head + 1}`, tensors[name].data[head][step - 1]]);
         }
       }
-      tables.append(table(`Token ${step}, “${token}”: its query, key, value and output in each head, ${options.embeddingSize / heads} wide`,
-        headRows, "dimension"));
-      tables.append(table(`Token ${step}, “${token}”: the feed-forward layer's units`,
-        ["feedforward_pre_activation", "feedforward_hidden"].map((name) => [name, at(name)]), "unit"));
+      later(() => tables.append(table(`Token ${step}, “${token}”: its query, key, value and output in each head, ${options.embeddingSize / heads} wide`,
+        headRows, "dimension")));
+      later(() => tables.append(table(`Token ${step}, “${token}”: the feed-forward layer's units`,
+        ["feedforward_pre_activation", "feedforward_hidden"].map((name) => [name, at(name)]), "unit")));
       const weights = tensors.attention_weights.data[0][step - 1];
       const strongest = weights.indexOf(Math.max(...weights));
       const output = at("output").map(format).join(", ");
@@ -391,28 +404,45 @@
         fillForm(first);
         messages.filter(([, text]) => text).forEach(([name, text]) => showError(name, text));
       }
-      root.dataset.ready = "true"; // tools and tests wait for this: the first view is on screen
+      // Tools and tests wait for this: the first view is on screen (while it is spread over tasks, after the last).
+      if (!deferred) root.dataset.ready = "true";
     };
     if (!whileLoading) {
       firstView(null);
       return;
     }
-    afterFirstPaint(() => {
-      // Compute in this task, show in the next: each stays well under the 50 ms of a long task on a slow phone.
-      let outcome;
-      try {
-        outcome = { result: compute(first) };
-      } catch (error) {
-        outcome = { error };
-      }
-      window.setTimeout(() => firstView(() => {
-        if (outcome.error) throw outcome.error;
-        return outcome.result;
-      }), 0);
-    });
+    // Compute in one task; show the controls, the command and the live sentence in the next; then each table
+    // and the plane in one of their own: each task stays well under the 50 ms of a long task on a slow phone.
+    let outcome;
+    inTasks([
+      () => {
+        try {
+          outcome = { result: compute(first) };
+        } catch (error) {
+          outcome = { error };
+        }
+      },
+      () => {
+        const parts = [];
+        deferred = parts;
+        try {
+          firstView(() => {
+            if (outcome.error) throw outcome.error;
+            return outcome.result;
+          });
+        } finally {
+          deferred = null;
+        }
+        return [...parts, () => { if (document.getElementById("try-it") === root) root.dataset.ready = "true"; }];
+      },
+    ]);
   }
 
-  /** Run `work` once, in a task after the next frame is painted (or after 100 ms, in a tab that paints nothing). */
+  /**
+   * Run `work` once, in a task of its own after the page's first contentful paint (or after 200 ms, in a tab that
+   * paints nothing). No animation-frame callback: one would run inside the frame's own task, which lays out and
+   * paints the page, and make it longer.
+   */
   function afterFirstPaint(work) {
     let done = false;
     const once = () => {
@@ -420,8 +450,39 @@
       done = true;
       work();
     };
-    window.requestAnimationFrame(() => window.setTimeout(once, 0));
-    window.setTimeout(once, 100);
+    const painted = () => performance.getEntriesByType("paint").some((entry) => entry.name === "first-contentful-paint");
+    if (typeof PerformanceObserver === "undefined" || painted()) {
+      nextTask(once);
+    } else {
+      const observer = new PerformanceObserver(() => {
+        if (!painted()) return;
+        observer.disconnect();
+        nextTask(once);
+      });
+      observer.observe({ type: "paint" });
+    }
+    window.setTimeout(once, 200);
+  }
+
+  /** Run `work` in a task of its own, soon: the scheduler's own yield where the browser has it, else a message. */
+  function nextTask(work) {
+    if (window.scheduler && typeof window.scheduler.yield === "function") {
+      window.scheduler.yield().then(work);
+      return;
+    }
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); work(); };
+    channel.port2.postMessage(null);
+  }
+
+  /** Run each of `steps` in a task of its own, in order; a step may return more steps, which run next. */
+  function inTasks(steps) {
+    if (!steps.length) return;
+    nextTask(() => {
+      const [step, ...rest] = steps;
+      const more = step();
+      inTasks([...(Array.isArray(more) ? more : []), ...rest]);
+    });
   }
 
   function fieldError(name, message) {
@@ -447,8 +508,10 @@
   }
 
   // Instant navigation runs this file again on each visit to the page: listen once, start every time. While
-  // the page loads, starting waits for the first paint: the task that runs this deferred file also dispatches
-  // DOMContentLoaded, where Material's own start-up already runs long, and nothing should add to it.
+  // the page loads, starting waits for the first paint and Material's own start-up on DOMContentLoaded, which
+  // already runs long. docs/try.md loads this file and engine.js `async`, not `defer`: deferred scripts would run
+  // in that very task, just before it, and lengthen it; async ones run in tasks of their own, and the page's load
+  // event waits for them, so both are here before it (in either order: see the "seqdocs:engine" event).
   const startSoon = () => (document.readyState === "complete" ? start() : afterFirstPaint(() => start(true)));
   if (!window.seqdocsView) {
     window.seqdocsView = true;
