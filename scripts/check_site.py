@@ -9,9 +9,11 @@ figure are read as a reader (or a screen reader) gets them, and fail the check w
 - an image without a description: no alt text, an empty one (unless the image is hidden from assistive
   technology), a file name, or the placeholder Jupyter writes, "No description has been provided for this
   image";
-- an API table (mkdocstrings) split from a misread docstring: a Returns or Yields section of more than one
-  row (on this site a Returns section describes one value), or a type cell that is a shape or a wrapped
-  line (`(..., T)`, `...`) or an unresolved cross-reference (`[name][name]`).
+- an API section (mkdocstrings) split from a misread docstring: a Returns or Yields section of more than one
+  item (on this site a Returns section describes one value), or a type that is a shape or a wrapped line
+  (`(..., T)`, `...`) or an unresolved cross-reference (`[name][name]`). mkdocstrings writes a section as a
+  table (one row per item) or, with `docstring_section_style: list` as on this site, a list (one item each):
+  both are read.
 
 Run it on a built site: `python scripts/check_site.py site`. It prints one line per problem, `page:line:
 problem`, and exits with status 1 if there is any, 0 otherwise.
@@ -101,6 +103,7 @@ class _PageReader(HTMLParser):
         self._in_section_title = False
         self._table: dict | None = None  # the mkdocstrings table being read
         self._cell: list[str] | None = None
+        self._list: dict | None = None  # the mkdocstrings list being read
 
     def _problem(self, message: str) -> None:
         self.problems.append((self.getpos()[0], message))
@@ -143,15 +146,27 @@ class _PageReader(HTMLParser):
             self._section_title = (self._section_title or "") + data
         if self._cell is not None:
             self._cell.append(data)
+        if self._list is not None and self._list["items"]:
+            item = self._list["items"][-1]
+            item["text"].append(data)
+            if item["type"] is not None and item["in_type"]:
+                item["type"].append(data)
 
-    # mkdocstrings writes a section as <span class="doc-section-title">Returns:</span> and then a <table>
-    # whose header names the columns (Name, Type, Description, Default) and whose rows are tr.doc-section-item.
+    # mkdocstrings writes a section as <span class="doc-section-title">Returns:</span> and then either a <table>
+    # whose header names the columns (Name, Type, Description, Default) and whose rows are tr.doc-section-item,
+    # or a <ul> whose items are li.doc-section-item: `<b><code>name</code></b> (<code>type</code>) – <div
+    # class="doc-md-description">...</div>` (a Returns item without a name: `<code>type</code> – ...`).
 
     def _start_api_table_element(self, tag: str, attributes: dict[str, str | None]) -> None:
         classes = (attributes.get("class") or "").split()
-        if tag == "span" and "doc-section-title" in classes:
+        if self._list is not None:
+            self._start_api_list_element(tag, classes)
+        elif tag == "span" and "doc-section-title" in classes:
             self._in_section_title = True
             self._section_title = ""
+        elif tag == "ul" and self._section_title is not None:
+            self._list = {"section": self._section_title.strip(), "items": [], "depth": 1, "line": self.getpos()[0]}
+            self._section_title = None
         elif tag == "table" and self._section_title is not None:
             self._table = {"section": self._section_title.strip(), "header": [], "rows": [], "line": self.getpos()[0]}
             self._section_title = None
@@ -160,8 +175,39 @@ class _PageReader(HTMLParser):
         elif self._table is not None and tag in ("th", "td"):
             self._cell = []
 
+    def _start_api_list_element(self, tag: str, classes: list[str]) -> None:
+        items = self._list["items"]
+        if tag == "ul":
+            self._list["depth"] += 1
+        elif tag == "li" and self._list["depth"] == 1 and "doc-section-item" in classes:
+            items.append({"text": [], "type": None, "in_type": False, "in_name": False, "in_description": False})
+        elif items:
+            item = items[-1]
+            if tag == "b":
+                item["in_name"] = True
+            elif tag == "div" and "doc-md-description" in classes:
+                item["in_description"] = True
+            elif tag == "code" and item["type"] is None and not item["in_name"] and not item["in_description"]:
+                item["type"], item["in_type"] = [], True
+
+    def _end_api_list_element(self, tag: str) -> None:
+        items = self._list["items"]
+        if tag == "ul":
+            self._list["depth"] -= 1
+            if self._list["depth"] == 0:
+                types = [" ".join("".join(item["type"]).split()) for item in items if item["type"] is not None]
+                first = " ".join("".join(items[0]["text"]).split()) if items else ""
+                self._check_api_section(self._list["section"], len(items), first, types, self._list["line"])
+                self._list = None
+        elif items and tag == "b":
+            items[-1]["in_name"] = False
+        elif items and tag == "code":
+            items[-1]["in_type"] = False
+
     def _end_api_table_element(self, tag: str) -> None:
-        if tag == "span" and self._in_section_title:
+        if self._list is not None:
+            self._end_api_list_element(tag)
+        elif tag == "span" and self._in_section_title:
             self._in_section_title = False
         elif self._table is not None and tag in ("th", "td") and self._cell is not None:
             text = " ".join("".join(self._cell).split())
@@ -173,19 +219,20 @@ class _PageReader(HTMLParser):
 
     def _check_api_table(self, table: dict) -> None:
         rows = [row for row in table["rows"] if row]
-        section = table["section"]
-        if section in ONE_VALUE_SECTIONS and len(rows) > 1:
-            first = _short(rows[0][-1], 50)
+        column = table["header"].index("Type") if "Type" in table["header"] else None
+        types = [] if column is None else [row[column] if column < len(row) else "" for row in rows]
+        self._check_api_section(table["section"], len(rows), rows[0][-1] if rows else "", types, table["line"])
+
+    def _check_api_section(self, section: str, items: int, first: str, types: list[str], line: int) -> None:
+        """One section, table or list: its title, its number of items, the first one's text, its types."""
+        if section in ONE_VALUE_SECTIONS and items > 1:
             self.problems.append(
-                (table["line"], f"{section} table has {len(rows)} rows for one value (a wrapped docstring line "
-                                f"read as an item?), first: \"{first}\"")
+                (line, f"{section} section has {items} items for one value (a wrapped docstring line read as an "
+                       f"item?), first: \"{_short(first, 50)}\"")
             )
-        if "Type" in table["header"]:
-            column = table["header"].index("Type")
-            for row in rows:
-                cell = row[column] if column < len(row) else ""
-                if cell == "..." or cell.startswith("(") or "][" in cell:
-                    self.problems.append((table["line"], f"{section} table has the type \"{_short(cell)}\""))
+        for type_ in types:
+            if type_ == "..." or type_.startswith("(") or "][" in type_:
+                self.problems.append((line, f"{section} section has the type \"{_short(type_)}\""))
 
 
 def check_page(markup: str) -> list[tuple[int, str]]:

@@ -80,8 +80,16 @@ def test_an_image_with_a_description_or_hidden_on_purpose_passes() -> None:
     assert problems_of('<img src="rule.png" alt="" role="presentation">') == []
 
 
-def api_section(title: str, rows: list[tuple[str, str]]) -> str:
-    """A Returns-style section as mkdocstrings writes it: a title, then a Type/Description table."""
+def api_section(title: str, rows: list[tuple[str, str]], style: str = "table") -> str:
+    """A Returns-style section as mkdocstrings writes it: a title, then a Type/Description table, or a list
+    (`docstring_section_style: list`, as on this site: `<code>type</code> – description` per item)."""
+    if style == "list":
+        body = "".join(
+            f'<li class="doc-section-item field-body"><code><span title="t">{type_}</span></code> –'
+            f'<div class="doc-md-description"><p>{description}</p></div></li>'
+            for type_, description in rows
+        )
+        return f'<p><span class="doc-section-title">{title}</span></p><ul>{body}</ul>'
     body = "".join(
         f'<tr class="doc-section-item"><td><code><span title="t">{type_}</span></code></td>'
         f'<td><div class="doc-md-description"><p>{description}</p></div></td></tr>'
@@ -93,19 +101,34 @@ def api_section(title: str, rows: list[tuple[str, str]]) -> str:
     )
 
 
-def test_a_returns_table_split_into_rows_is_found() -> None:
-    split = api_section("Returns:", [("Tensor", "(T, T) booleans, True where row i may"), ("Tensor", "way round.")])
+@pytest.mark.parametrize("style", ["table", "list"])
+def test_a_returns_table_split_into_rows_is_found(style: str) -> None:
+    split = api_section("Returns:", [("Tensor", "(T, T) booleans, True where row i may"), ("Tensor", "way round.")],
+                        style)
     problems = problems_of(split)
-    assert len(problems) == 1 and "Returns: table has 2 rows" in problems[0], problems
-    assert problems_of(api_section("Returns:", [("Tensor", "(T, T) booleans, True where row i may attend")])) == []
+    assert len(problems) == 1 and "Returns: section has 2 items" in problems[0], problems
+    assert problems_of(api_section("Returns:", [("Tensor", "(T, T) booleans, True where row i may attend")], style)) == []
     # Parameters have a row each, of course.
-    assert problems_of(api_section("Parameters:", [("int", "T."), ("int", "H.")])) == []
+    assert problems_of(api_section("Parameters:", [("int", "T."), ("int", "H.")], style)) == []
 
 
+@pytest.mark.parametrize("style", ["table", "list"])
 @pytest.mark.parametrize("type_", ["(..., T)", "...", "[add_positions][seqdocs.positional.add_positions]"])
-def test_a_shape_or_a_wrapped_line_in_the_type_column_is_found(type_: str) -> None:
-    problems = problems_of(api_section("Returns:", [(type_, "entry d is the norm")]))
+def test_a_shape_or_a_wrapped_line_in_the_type_column_is_found(type_: str, style: str) -> None:
+    problems = problems_of(api_section("Returns:", [(type_, "entry d is the norm")], style))
     assert len(problems) == 1 and f'has the type "{type_}"' in problems[0], problems
+
+
+def test_a_listed_parameter_is_read_by_its_type_not_its_name_or_description() -> None:
+    # A list item as mkdocstrings writes a parameter: the name in <b><code>, the type and default in <code>s
+    # between parentheses, then the description, which may hold code of its own (a shape in parentheses).
+    item = ('<p><span class="doc-section-title">Parameters:</span></p><ul><li class="doc-section-item field-body">'
+            '<b><code>{name}</code></b> (<code>{type_}</code>, default: <code>None</code>) –'
+            '<div class="doc-md-description"><p>The scores, <code>(T, T)</code>.</p><ul><li>one</li></ul></div>'
+            '</li></ul>')
+    assert problems_of(item.format(name="(scores", type_="Tensor")) == []
+    problems = problems_of(item.format(name="scores", type_="(T, T)"))
+    assert len(problems) == 1 and 'has the type "(T, T)"' in problems[0], problems
 
 
 def make_site(root: Path, pages: dict[str, str]) -> Path:
