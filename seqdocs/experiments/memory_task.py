@@ -422,7 +422,10 @@ def attention_at_query(inputs: torch.Tensor, weights: AttentionWeights) -> torch
     last row alone, with its products regrouped so that no $T \times H$ keys or values are ever formed:
 
     $$
-    \text{scores} = \frac{(x_T W_Q) K^\top}{\sqrt{H}} = \frac{\big((x_T W_Q) W_K^\top\big) X^\top}{\sqrt{H}}, \qquad
+    \text{scores} = \frac{(x_T W_Q) K^\top}{\sqrt{H}} = \frac{\big((x_T W_Q) W_K^\top\big) X^\top}{\sqrt{H}},
+    $$
+
+    $$
     \text{output} = \operatorname{softmax}(\text{scores})\, (X W_V) = \big(\operatorname{softmax}(\text{scores})\, X\big) W_V.
     $$
 
