@@ -55,9 +55,18 @@ def latex_to_mathml(latex: str, display: bool) -> str:
 
 
 def convert_arithmatex(content: str) -> str:
-    """Replace the LaTeX inside every arithmatex span and div with MathML; the wrapper stays for styling."""
-    return ARITHMATEX.sub(lambda match: match[1] + latex_to_mathml(html.unescape(match[3]).strip(),
-                                                                   display=match[2] == "div") + match[4], content)
+    """Replace the LaTeX inside every arithmatex span and div with MathML; the wrapper stays for styling.
+
+    A display formula's div takes the focus: one wider than its column scrolls sideways
+    (docs/stylesheets/extra.css), which a keyboard reader can do only in an element that can be focused
+    (axe: scrollable-region-focusable).
+    """
+    def replace(match: re.Match) -> str:
+        display = match[2] == "div"
+        opening = match[1].replace(">", ' tabindex="0">', 1) if display else match[1]
+        return opening + latex_to_mathml(html.unescape(match[3]).strip(), display=display) + match[4]
+
+    return ARITHMATEX.sub(replace, content)
 
 
 def convert_dollar_math(content: str) -> str:

@@ -546,6 +546,7 @@ def test_math_becomes_mathml_and_bad_math_fails() -> None:
     converted = hooks_math.convert_arithmatex(content)
     assert converted.count("<math ") == 2 and 'display="block"' in converted and "\\(" not in converted
     assert 'alttext="x_t &lt; 1"' in converted
+    assert '<div class="arithmatex" tabindex="0">' in converted and "<span class=\"arithmatex\" tabindex" not in converted
     with pytest.raises(hooks_math.MathError, match=r"Expected closing token \"\\right\""):
         hooks_math.convert_arithmatex('<span class="arithmatex">\\(\\left( x\\)</span>')
     with pytest.raises(hooks_math.MathError, match=r"Unknown command \"\\sigam\""):
