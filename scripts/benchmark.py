@@ -227,7 +227,7 @@ def page_weights(base: str, paths: list[str]) -> dict[str, dict]:
         for path in paths:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             responses = []
-            context.on("response", responses.append)
+            context.on("response", lambda response: responses.append(response))
             page = context.new_page()
             page.goto(base + path, wait_until="networkidle")
             for offset in range(0, page.evaluate("document.documentElement.scrollHeight") + 900, 900):
