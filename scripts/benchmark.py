@@ -322,8 +322,11 @@ def wait_for(url: str, condition: Callable[[str], bool], timeout: float = 900.0)
 
 def unit_keys(generated: Path) -> dict[str, str]:
     """The key of each unit's output in `docs/generated/`, by its label, from the manifests the build writes."""
-    keys = {}
-    for manifest in generated.rglob("*manifest.json"):
+    keys, manifests = {}, None
+    while manifests is None:
+        with contextlib.suppress(OSError):  # a unit's staging folder can go while it is walked: walk again
+            manifests = list(generated.rglob("*manifest.json"))
+    for manifest in manifests:
         with contextlib.suppress(OSError, ValueError, KeyError):
             written = json.loads(manifest.read_text(encoding="utf-8"))
             keys[written["unit"]] = written["key"]
@@ -377,7 +380,11 @@ def author_loop(project: Path, environment: dict[str, str], log: Path) -> dict[s
         page.write_text(page_text, encoding="utf-8")
         model.write_text(model_text, encoding="utf-8")
         server.send_signal(signal.SIGINT)  # as Ctrl-C: mkdocs stops what it started (the artifact build) too
-        server.wait()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # seen once, mid-rebuild: it must not hold the machine's timing lock
+            server.kill()
+            server.wait()
     return times
 
 

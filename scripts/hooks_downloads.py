@@ -1,13 +1,9 @@
 """mkdocs hook: offer each page's program for download, beside its reproduce block.
 
-`scripts/build_downloads.py` writes every page's program into `docs/downloads/` as `<page>.py` and
-`<page>.ipynb`. `on_page_markdown` reads the page the same way (`build_downloads.read_program`: its Python
-blocks, includes expanded) and, after the last of them and the output it shows, adds one paragraph: the two
-files, and a link to the Setup page's *Run it yourself*, which says what to install. A page without a Python
-block is left alone. The links are relative, so they work on any host and from `file://`, and mkdocs checks
-them like any other link (`--strict` fails on a download the build did not write).
-
-Why a hook: no plugin knows where a page's program ends; this one is glue around `build_downloads`' reader.
+`scripts/build_downloads.py` writes each page's program into `docs/downloads/` as `<page>.py` and `<page>.ipynb`;
+`on_page_markdown` reads the page as it does (`build_downloads.read_program`) and adds, after the program's last
+block and its output, one paragraph: the two files (relative links, which `--strict` checks) and a link to the
+Setup page's *Run it yourself*. Why a hook: no plugin knows where a page's program ends.
 """
 
 from __future__ import annotations

@@ -1,17 +1,14 @@
-r"""mkdocs hook: turn every formula into MathML while the site is built, so readers' browsers run no maths script.
+r"""mkdocs hook: every formula becomes MathML at build time, so readers' browsers run no maths script.
 
-Pages write maths as `$...$` and `$$...$$`; `pymdownx.arithmatex` (generic mode) marks each formula as
-`<span class="arithmatex">\(...\)</span>` or `<div class="arithmatex">\[...\]</div>`, and `on_page_content`
-replaces the LaTeX inside with MathML Core from `math-core` (maintained; Rust, on PyPI as a wheel), which spaces
-function names as TeX does (`\sin a` gets U+2061 and a thin space) and fails on a command it does not know.
-Browsers draw MathML themselves (Chromium since version 109, Firefox and Safari long before), so neither
-MathJax nor KaTeX is shipped. Notebook pages (mkdocs-jupyter) keep their Markdown cells' maths as plain
-`$...$` text for MathJax; there the same conversion runs on every `$...$` and `$$...$$` outside code and scripts.
+`pymdownx.arithmatex` (generic mode) marks each `$...$` and `$$...$$` as `<span class="arithmatex">\(...\)</span>`
+or `<div class="arithmatex">\[...\]</div>`; `on_page_content` puts MathML Core from `math-core` (maintained, a
+wheel on PyPI) in place of the LaTeX: it spaces function names as TeX does and fails on an unknown command.
+Browsers draw MathML themselves (Chromium since 109), so neither MathJax nor KaTeX is shipped. Notebook pages
+(mkdocs-jupyter) keep their Markdown cells' maths as `$...$` text; there it is converted outside code and scripts.
 
-Why a hook: no maintained MkDocs plugin or Markdown extension writes MathML at build time (mkdocs-katex-ssr
-runs Node and ships KaTeX's stylesheet and fonts; l2m4m has had no release since 2024). The hook is the glue
-between arithmatex's markers and the converter. Measured on the site's 600 source formulas: 0.03 s of CPU with
-math-core, where latex2mathml and the spacing fix this file used to carry took 0.2 s.
+Why a hook: no maintained MkDocs plugin or Markdown extension writes MathML at build time (mkdocs-katex-ssr runs
+Node and ships KaTeX's stylesheet and fonts; l2m4m has had no release since 2024). Measured on the site's 600
+formulas: 0.03 s of CPU with math-core, where latex2mathml and the spacing fix this file used to carry took 0.2 s.
 """
 
 from __future__ import annotations
