@@ -1,4 +1,4 @@
-"""scripts/serve_site.py, the server the benchmark measures the site behind, sends what a static host sends."""
+"""scripts/serve_site.py, behind which the benchmark weighs pages and the browser tests run, sends what a static host sends."""
 
 from __future__ import annotations
 
