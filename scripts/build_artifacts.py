@@ -21,7 +21,9 @@ then followed through the package's own imports; anything unclear counts as the 
 key, the last KEPT_RESULTS of each unit, so undoing an edit copies the earlier result back instead of running
 the unit again. The key of what is in `docs/generated/` is in a manifest next to it (`.manifest.json` in an
 example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build where
-every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild.
+every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild. What
+each file imports is kept in KNOWN_FACTS by the SHA-256 of its bytes, so such a build reads and hashes files but
+parses none: 0.25 s of CPU instead of 1.6 s (most of it walking the same syntax trees again and again).
 
 **Atomic.** A unit writes into a staging folder that becomes its kept result only once it has succeeded, and
 its output in `docs/generated/` the moment it has (under `mkdocs serve` a page shows it while others still
@@ -40,7 +42,7 @@ preloaded modules, `concurrent.futures`). What is left is what no maintained run
 nothing, and outputs swapped in whole. Measured on the project's 2-core machine (busy, CPU seconds):
 importing torch, NumPy, matplotlib and `torch._dynamo` costs 5.2 s per process (`/usr/bin/time python -c
 "import torch, numpy, matplotlib.pyplot, torch._dynamo"`), about 170 s for the site's 33 units, which the
-preloaded fork server pays once; a build with nothing to do costs 1.7 s. Task runners such as doit or make key
+preloaded fork server pays once. Task runners such as doit or make key
 a task on files listed by hand, so an edit of `seqdocs/rnn.py` would rerun every unit (or none).
 """
 
@@ -160,17 +162,86 @@ class BuildReport:
 # --- units and their keys ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the key needs from one Python file, read in one walk over its syntax tree.
+
+    `froms`: each `from M import a, b` as (M, level, names); `imports`: each `import M [as A]` as (M, A);
+    `attributes`: each `A.x` on a plain name A, as (A, x, y) where the expression is `A.x.y`, or y None;
+    `bare`: the names used other than as `A.x`; `flags`: the top-level `NAME = True` assignments.
+    """
+
+    froms: tuple[tuple[str | None, int, tuple[str, ...]], ...]
+    imports: tuple[tuple[str, str | None], ...]
+    attributes: tuple[tuple[str, str, str | None], ...]
+    bare: frozenset[str]
+    flags: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> Facts:
+        froms, imports, attributes, names, outer = [], [], [], [], {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                froms.append((node.module, node.level, tuple(alias.name for alias in node.names)))
+            elif isinstance(node, ast.Import):
+                imports += [(alias.name, alias.asname) for alias in node.names]
+            elif isinstance(node, ast.Attribute):
+                attributes.append(node)
+                outer[id(node.value)] = node.attr
+            elif isinstance(node, ast.Name):
+                names.append(node)
+        flags = {target.id for node in tree.body if isinstance(node, ast.Assign) and getattr(node.value, "value", None) is True
+                 for target in node.targets if isinstance(target, ast.Name)}
+        return cls(tuple(froms), tuple(imports),
+                   tuple((n.value.id, n.attr, outer.get(id(n))) for n in attributes if isinstance(n.value, ast.Name)),
+                   frozenset(n.id for n in names if id(n) not in outer), frozenset(flags))
+
+
+KNOWN_FACTS = "build/artifacts/.facts-1.json"
+"""Each file's `Facts` by the SHA-256 of its bytes, kept between builds: a build with nothing to do parses nothing."""
+_known: dict[str, Facts] = {}
+_used: set[str] = set()
+
+
 @functools.lru_cache(maxsize=512)
-def _parse_cached(path: Path, mtime: int, size: int) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError):
-        return None  # it fails when it runs, which says why
+def _facts_cached(path: Path, mtime: int, size: int) -> Facts | None:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest not in _known:
+        try:
+            _known[digest] = Facts.of(ast.parse(data, filename=str(path)))
+        except (SyntaxError, ValueError):
+            return None  # it fails when it runs, which says why
+    _used.add(digest)
+    return _known[digest]
 
 
-def _parse(path: Path) -> ast.Module | None:
+def facts(path: Path) -> Facts | None:
+    """The file's `Facts` (None if it does not parse), read once per version of the file in this process."""
     status = path.stat()
-    return _parse_cached(path, status.st_mtime_ns, status.st_size)
+    return _facts_cached(path, status.st_mtime_ns, status.st_size)
+
+
+def load_facts(root: Path) -> None:
+    """Read the facts kept by earlier builds (nothing if there are none, or they do not read)."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        for digest, (froms, imports, attributes, bare, flags) in json.loads((root / KNOWN_FACTS).read_bytes()).items():
+            _known.setdefault(digest, Facts(tuple((m, level, tuple(names)) for m, level, names in froms),
+                                            tuple(map(tuple, imports)), tuple(map(tuple, attributes)),
+                                            frozenset(bare), frozenset(flags)))
+
+
+def save_facts(root: Path) -> None:
+    """Keep the facts of the files this build read, if they are not what is kept already."""
+    kept = {digest: [known.froms, known.imports, known.attributes, sorted(known.bare), sorted(known.flags)]
+            for digest, known in sorted(_known.items()) if digest in _used}
+    path, text = root / KNOWN_FACTS, json.dumps(kept, separators=(",", ":"))
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".tmp").write_text(text, encoding="utf-8")
+    os.replace(path.with_suffix(".tmp"), path)
 
 
 def discover_units(project: Project) -> list[Unit]:
@@ -180,15 +251,9 @@ def discover_units(project: Project) -> list[Unit]:
         for source in sorted((project.root / folder).glob("[!_]*.py")):
             if kind == "example" and source.stem in ("snippets", "notebooks"):
                 raise BuildError(f"example {source.stem!r}: that name is the output folder of all {source.stem}")
-            tree = _parse(source)
-            units.append(Unit(kind, source.stem, source, _declares(tree, "NONDETERMINISTIC"), _declares(tree, "LONG_RUNNING")))
+            flags = (facts(source) or Facts((), (), (), frozenset(), frozenset())).flags
+            units.append(Unit(kind, source.stem, source, "NONDETERMINISTIC" in flags, "LONG_RUNNING" in flags))
     return units
-
-
-def _declares(tree: ast.Module | None, name: str) -> bool:
-    """Whether a module sets `NAME = True` at its top level."""
-    return any(isinstance(node, ast.Assign) and any(getattr(t, "id", "") == name for t in node.targets)
-               and getattr(node.value, "value", None) is True for node in (tree.body if tree else []))
 
 
 def select_units(units: list[Unit], only: Iterable[str] | None) -> list[Unit]:
@@ -225,19 +290,16 @@ class PackageIndex:
     def _imports(self, module: str, internal_only: bool = False) -> dict[str, list[str]]:
         """Package module imported by `module` -> the names taken from it (`*` for the whole module)."""
         path = self.modules.get(module)
-        tree = _parse(path) if path else None
+        read = facts(path) if path else None
         found: dict[str, list[str]] = {}
-        for node in ast.walk(tree) if tree else []:
-            if isinstance(node, ast.ImportFrom):
-                base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-                source = node.module if node.level == 0 else ".".join(
-                    base[: len(base) - node.level + 1] + ([node.module] if node.module else []))
-                if source == PACKAGE or (source or "").startswith(PACKAGE + "."):
-                    found.setdefault(source, []).extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.Import) and not internal_only:
-                for alias in node.names:
-                    if alias.name.split(".")[0] == PACKAGE:
-                        found.setdefault(alias.name, []).append("*")
+        base = module.split(".") if path and path.name == "__init__.py" else module.split(".")[:-1]
+        for name, level, names in read.froms if read else ():
+            source = name if level == 0 else ".".join(base[: len(base) - level + 1] + ([name] if name else []))
+            if source == PACKAGE or (source or "").startswith(PACKAGE + "."):
+                found.setdefault(source, []).extend(names)
+        for name, _ in read.imports if read and not internal_only else ():
+            if name.split(".")[0] == PACKAGE:
+                found.setdefault(name, []).append("*")
         return {source: names for source, names in found.items() if not internal_only or source != module}
 
     def resolve(self, source: str, names: list[str]) -> set[str] | None:
@@ -273,41 +335,35 @@ class PackageIndex:
         return sorted(self.modules[m] for m in seen if m in self.modules)
 
 
-def package_uses(tree: ast.Module | None, index: PackageIndex) -> set[str] | None:
+def package_uses(read: Facts | None, index: PackageIndex) -> set[str] | None:
     """The `seqdocs` modules a unit's code uses; None for "the whole package" (or if unsure).
 
     `from seqdocs import lstm_trace` and `seqdocs.lstm_trace(...)` both resolve to `seqdocs.lstm`. Any other use
     of the name `seqdocs` (handing the module on, `getattr`) counts as using all of it.
     """
-    if tree is None:
+    if read is None:
         return None
     used: set[str] = set()
-    aliases = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
-            found = index.resolve(node.module, [alias.name for alias in node.names])
+    for module, level, names in read.froms:
+        if level == 0 and (module or "").split(".")[0] == PACKAGE:
+            found = index.resolve(module, list(names))
             if found is None:
                 return None
             used |= found
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == PACKAGE:
-                    used.add(alias.name)
-                    aliases.add(alias.asname or PACKAGE)
-    attributes = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", None) in aliases]
-    outer = {id(n.value): n for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    for node in attributes:
-        package = f"{PACKAGE}.{node.attr}"
-        if package in index.packages and id(node) not in outer:
+    aliases = {alias or PACKAGE for name, alias in read.imports if name.split(".")[0] == PACKAGE}
+    used |= {name for name, _ in read.imports if name.split(".")[0] == PACKAGE}
+    for owner, attribute, outer in read.attributes:
+        if owner not in aliases:
+            continue
+        package = f"{PACKAGE}.{attribute}"
+        if package in index.packages and outer is None:
             return None  # the subpackage itself is handed on
         # `seqdocs.experiments.gradient_flow` is the name in the subpackage, like `seqdocs.lstm_trace` in seqdocs.
-        found = (index.resolve(package, [outer[id(node)].attr]) if package in index.packages
-                 else index.resolve(PACKAGE, [node.attr]))
+        found = index.resolve(package, [outer]) if package in index.packages else index.resolve(PACKAGE, [attribute])
         if found is None:
             return None
         used |= found
-    owners = {id(node.value) for node in attributes}
-    if any(isinstance(n, ast.Name) and n.id in aliases and id(n) not in owners for n in ast.walk(tree)):
+    if aliases & read.bare:
         return None  # the module itself is handed on: anything in it may be used
     return used - index.packages
 
@@ -317,15 +373,12 @@ def local_helpers(source: Path) -> list[Path]:
     found: set[Path] = set()
     pending = [source]
     while pending:
-        tree = _parse(pending.pop())
-        for node in ast.walk(tree) if tree else []:
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
-            for name in names:
-                candidate = source.parent / f"{name.split('.')[0]}.py"
-                if candidate != source and candidate not in found and candidate.is_file():
-                    found.add(candidate)
-                    pending.append(candidate)
+        read = facts(pending.pop())
+        for name in [name for name, _ in read.imports] + [m for m, level, _ in read.froms if level == 0 and m] if read else []:
+            candidate = source.parent / f"{name.split('.')[0]}.py"
+            if candidate != source and candidate not in found and candidate.is_file():
+                found.add(candidate)
+                pending.append(candidate)
     return sorted(found)
 
 
@@ -347,7 +400,7 @@ def dependencies(unit: Unit, project: Project, index: PackageIndex) -> list[Path
         helpers |= {unit.source.parent / name for name in HARNESS if (unit.source.parent / name).is_file()}
     uses: set[str] | None = set()
     for path in [unit.source, *(h for h in helpers if h.name not in HARNESS)]:  # the harness reads no model
-        found = package_uses(_parse(path), index)
+        found = package_uses(facts(path), index)
         uses = None if found is None or uses is None else uses | found
     return sorted(helpers) + (index.closure(uses) if uses is None or uses else [])
 
@@ -532,7 +585,7 @@ def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
 
 def _touched_directly(unit: Unit, project: Project, index: PackageIndex) -> bool:
     """Whether the unit's source, or a `seqdocs` module it names itself, changed after its output was written."""
-    named = [index.modules[module] for module in package_uses(_parse(unit.source), index) or () if module in index.modules]
+    named = [index.modules[module] for module in package_uses(facts(unit.source), index) or () if module in index.modules]
     with contextlib.suppress(OSError):
         return max(path.stat().st_mtime for path in [unit.source, *named]) > project.outputs(unit)[1].stat().st_mtime
     return False
@@ -662,6 +715,7 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
     """
     started = time.monotonic()
     project = Project(Path(root).resolve(), Path(output or Path(root) / "docs" / "generated").resolve(), url_prefix)
+    load_facts(project.root)
     units = discover_units(project)
     selected = select_units(units, only)
     _claim_output(project)
@@ -670,6 +724,7 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
         result = BuildReport(removed=remove_stale_outputs(project, units))
         index = PackageIndex(project.root / PACKAGE)
         keys = {unit: cache_key(unit, project, index) for unit in selected}
+        save_facts(project.root)
         stale = [unit for unit in selected if force or not is_fresh(unit, keys[unit], project)]
         result.cached = [unit for unit in selected if unit not in stale]
         result.restored = [u for u in stale if not force and (project.store(u) / keys[u]).is_dir()]
@@ -705,6 +760,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if options.which:
             project = Project(ROOT, ROOT / "docs" / "generated")
+            load_facts(ROOT)
             index, wanted = PackageIndex(ROOT / PACKAGE), options.which.resolve()
             for unit in discover_units(project):
                 if wanted == unit.source or wanted in dependencies(unit, project, index):

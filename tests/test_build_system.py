@@ -273,6 +273,24 @@ def test_changed_package_module_reruns_only_the_units_that_use_it(project: Path)
     assert ran_names(report) == {"example alpha", "example beta"}
 
 
+def test_imports_kept_between_builds_follow_each_files_content(project: Path) -> None:
+    """A new build process reads each file's imports from the facts kept by the last one, by the file's SHA-256:
+    an edit that drops an import is seen, even with the same size and modification time."""
+    run_build(project)
+    assert (project / build.KNOWN_FACTS).is_file()
+    two = project / "seqdocs" / "two.py"
+    status = two.stat()
+    two.write_text("TWO = 2\n".ljust(status.st_size - 1, "#") + "\n")  # imports nothing now; same size
+    os.utime(two, ns=(status.st_atime_ns, status.st_mtime_ns))
+    build._facts_cached.cache_clear()  # as in a new process: only the kept facts remain
+    build._known.clear()
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example beta"}
+    (project / "seqdocs" / "one.py").write_text("ONE = 1  # now used by alpha alone\n")
+    report, _ = run_build(project)
+    assert ran_names(report) == {"example alpha"}
+
+
 def test_a_name_from_the_experiments_subpackage_counts_as_its_own_module(tmp_path: Path) -> None:
     """`seqdocs.experiments.FAST` reads experiments/fast.py, not everything experiments/__init__.py imports."""
     package = tmp_path / "seqdocs"
@@ -284,7 +302,7 @@ def test_a_name_from_the_experiments_subpackage_counts_as_its_own_module(tmp_pat
     index = build.PackageIndex(package)
 
     def files(code: str) -> set[str] | None:
-        uses = build.package_uses(build.ast.parse(code), index)
+        uses = build.package_uses(build.Facts.of(build.ast.parse(code)), index)
         return None if uses is None else {path.relative_to(tmp_path).as_posix() for path in index.closure(uses)}
 
     # Both spellings; the packages' __init__.py files are in the key, the modules they import only if used.
