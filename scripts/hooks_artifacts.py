@@ -1,7 +1,7 @@
 """mkdocs hook: bring `docs/generated/` up to date before each build, and put examples' values into pages.
 
 The artifacts do not depend on mkdocs: `scripts/site.sh` runs `scripts/build_artifacts.py` before the site
-generator. `on_pre_build` runs it too (unless site.sh just did; cached: a no-op when nothing changed, about a second), so that
+generator. `on_pre_build` runs it too (unless site.sh just did; cached: a no-op when nothing changed, 0.5 s), so that
 `mkdocs build` and `mkdocs serve` on a fresh clone show the complete site and `mkdocs serve` reruns what an
 edit touched. A failing example, snippet or notebook stops the build with a message naming it.
 
