@@ -425,7 +425,7 @@ def test_the_palette_restyles_the_page_only_when_a_colour_changes(browser, serve
     assert page.evaluate("() => window.switching.filter(([name]) => name === 'data-md-color-switching')") == []
     assert page.evaluate("() => document.body.dataset.mdColorScheme") == "default"
     page.evaluate("() => { window.switching = []; }")
-    page.locator("label.md-header__button[for]:not([hidden])").first.click()
+    page.locator("[data-md-component=palette] label:not([hidden])").click()
     page.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
     changes = page.evaluate("() => window.switching")
     assert changes[0] == ["data-md-color-switching", ""], changes
