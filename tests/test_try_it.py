@@ -399,3 +399,48 @@ def _sitemap_at(route, base_url: str) -> None:
     if locations:
         body = body.replace(min(locations, key=len), base_url)
     route.fulfill(response=response, body=body)
+
+
+def test_the_palette_restyles_the_page_only_when_a_colour_changes(browser, served_site):
+    """overrides/main.html: no `data-md-color-switching` round trip at start-up, a real switch as before.
+
+    Material's palette sets that attribute on <body> at every load (each add and remove restyles every element);
+    the override sets it only before a colour attribute really changes. Recorded from the first script on: at
+    start-up with the colours in place, the attribute never appears; the reader's toggle sets it, changes the
+    scheme, and removes it again; and a first visit on a dark system (the colours do change) still gets it.
+    """
+    record = """
+        window.switching = [];
+        new MutationObserver((records) => records.forEach((r) => window.switching.push(
+            [r.attributeName, document.body.getAttribute(r.attributeName)])))
+            .observe(document, {attributes: true, subtree: true,
+                                attributeFilter: ['data-md-color-switching', 'data-md-color-scheme']});
+    """
+    context = browser.new_context(color_scheme="light")
+    context.add_init_script(record)
+    page = context.new_page()
+    page.goto(served_site + "try/")
+    page.wait_for_selector("#try-it[data-ready=true]")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.switching.filter(([name]) => name === 'data-md-color-switching')") == []
+    assert page.evaluate("() => document.body.dataset.mdColorScheme") == "default"
+    page.evaluate("() => { window.switching = []; }")
+    page.locator("[data-md-component=palette] label:not([hidden])").click()
+    page.wait_for_function("() => !document.body.hasAttribute('data-md-color-switching')")
+    changes = page.evaluate("() => window.switching")
+    assert changes[0] == ["data-md-color-switching", ""], changes
+    assert ["data-md-color-scheme", "slate"] in changes
+    assert changes[-1] == ["data-md-color-switching", None], changes
+    assert page.evaluate("() => document.body.dataset.mdColorScheme") == "slate"
+    context.close()
+
+    # A first visit on a dark system: the page starts with the first palette's colours, and the bundle switches.
+    context = browser.new_context(color_scheme="dark")
+    context.add_init_script(record)
+    page = context.new_page()
+    page.goto(served_site + "try/")
+    page.wait_for_selector("#try-it[data-ready=true]")
+    page.wait_for_function("() => document.body.dataset.mdColorScheme === 'slate' && !document.body.hasAttribute('data-md-color-switching')")
+    names = [name for name, _ in page.evaluate("() => window.switching")]
+    assert names.index("data-md-color-switching") < names.index("data-md-color-scheme"), names
+    context.close()
