@@ -251,7 +251,8 @@ def discover_units(project: Project) -> list[Unit]:
         for source in sorted((project.root / folder).glob("[!_]*.py")):
             if kind == "example" and source.stem in ("snippets", "notebooks"):
                 raise BuildError(f"example {source.stem!r}: that name is the output folder of all {source.stem}")
-            flags = (facts(source) or Facts((), (), (), frozenset(), frozenset())).flags
+            read = facts(source)
+            flags = read.flags if read else frozenset()
             units.append(Unit(kind, source.stem, source, "NONDETERMINISTIC" in flags, "LONG_RUNNING" in flags))
     return units
 
