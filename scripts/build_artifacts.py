@@ -1,6 +1,6 @@
 """Run the site's examples, snippets and notebooks and write what they make into `docs/generated/`, cached.
 
-    python scripts/build_artifacts.py [--force] [--only NAME] [--jobs N] [--output DIR] [--which FILE]
+    python scripts/build_artifacts.py [--force] [--only NAME] [--output DIR] [--which FILE]
 
 `scripts/site.sh` runs it before the site generator; the mkdocs hook `scripts/hooks_artifacts.py` runs it
 again before each build, so `mkdocs serve` on a fresh clone shows the complete site. Three kinds of unit:
@@ -13,37 +13,35 @@ again before each build, so `mkdocs serve` on a fresh clone shows the complete s
 
 Files starting with `_` are helpers, not units.
 
-**Cache.** A unit's key is the SHA-256 of its source, the local helpers it imports, the `seqdocs` modules it
-imports (read from its `import` statements and `seqdocs.<name>` or `seqdocs.experiments.<name>` uses with `ast`,
-then followed through the package's own imports; anything unclear counts as the whole package), this script,
-`_artifacts.py` and `_render.py` for examples, and the versions of Python and the packages in RUNTIME_PACKAGES.
-`--which seqdocs/rnn.py` lists the units whose key holds a file. Each result is kept under `build/artifacts/` by
-key, the last KEPT_RESULTS of each unit, so undoing an edit copies the earlier result back instead of running
-the unit again. The key of what is in `docs/generated/` is in a manifest next to it (`.manifest.json` in an
-example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores dot-files). A build where
-every unit is up to date writes nothing: `mkdocs serve` watches `docs/`, and a write starts a rebuild. What
-each file imports is kept in KNOWN_FACTS by the SHA-256 of its bytes, so such a build reads and hashes files but
-parses none: 0.25 s of CPU instead of 1.6 s (most of it walking the same syntax trees again and again).
+**Cache.** A unit's key is the SHA-256 of its source, the files it really imports, this script and the versions
+of Python and RUNTIME_PACKAGES. What it really imports is read with `ast`: the helpers beside it that it imports
+(and theirs), `_artifacts.py` and `_render.py` for an example, and the `seqdocs` modules that define the names
+it uses (`from seqdocs import lstm_trace` and `seqdocs.lstm_trace` both mean `seqdocs/lstm.py`, not all that
+`seqdocs/__init__.py` imports), followed through their own imports; a use that does not resolve (the package
+handed on, a name it does not export) counts as all of the package. `--which seqdocs/rnn.py` lists the units
+whose key holds a file. Results are kept by key under `build/artifacts/`, the last KEPT_RESULTS of each unit,
+so undoing an edit copies the earlier result back instead of running the unit again. The key of what is in
+`docs/generated/` is in a manifest beside it (`.manifest.json` in an example's folder, `.<name>.manifest.json`
+beside a snippet or notebook; mkdocs ignores dot-files). A build with every unit up to date writes nothing
+(`mkdocs serve` rebuilds on any write into `docs/`) and parses nothing: IMPORTS_CACHE keeps each file's imports
+by the SHA-256 of its bytes.
 
-**Atomic.** A unit writes into a staging folder that becomes its kept result only once it has succeeded, and
-its output in `docs/generated/` the moment it has (under `mkdocs serve` a page shows it while others still
-run); a unit that fails also loses its output there, so no page shows numbers its code no longer computes.
-The others still run; then the build fails, naming every failed unit with the end of its error.
+**Atomic.** A unit writes into a staging folder that becomes its kept result once it has succeeded, and its
+output in `docs/generated/` at once (under `mkdocs serve` a page shows it while others still run); a unit that
+fails loses its output there too, so no page shows numbers its code no longer computes. The others still run;
+then the build fails, naming every failed unit with the end of its error.
 
-**Parallel, warm and reproducible.** Stale units run two at a time, each in a fresh process forked from
-`multiprocessing`'s fork server, which imported torch, NumPy and matplotlib once (about two seconds each unit
-would otherwise spend), with one torch thread, `PYTHONHASHSEED=0` and fixed seeds, so two clean builds write
-byte-identical files. An example that declares `NONDETERMINISTIC = True` (it measures time) is not expected
-to reproduce, the summary says so, and it runs alone after the others so that nothing disturbs its timings.
+**Parallel, warm and reproducible.** Stale units run JOBS at a time, each in a fresh process forked from
+`multiprocessing`'s fork server, which imported PRELOAD once, with one torch thread, `PYTHONHASHSEED=0` and
+fixed seeds, so two clean builds write byte-identical files. A unit that declares `NONDETERMINISTIC = True` (it
+measures time) is not expected to reproduce, the summary says so, and it runs alone after the others.
 
-**Why it is written here.** The warm workers are the standard library's (`multiprocessing`'s fork server with
-preloaded modules, `concurrent.futures`). What is left is what no maintained runner does: a key made of the
-`seqdocs` modules each unit really imports (read with `ast`), results kept by key so an undone edit runs
-nothing, and outputs swapped in whole. Measured on the project's 2-core machine (busy, CPU seconds):
-importing torch, NumPy, matplotlib and `torch._dynamo` costs 5.2 s per process (`/usr/bin/time python -c
-"import torch, numpy, matplotlib.pyplot, torch._dynamo"`), about 170 s for the site's 33 units, which the
-preloaded fork server pays once. Task runners such as doit or make key
-a task on files listed by hand, so an edit of `seqdocs/rnn.py` would rerun every unit (or none).
+**Why it is written here.** The workers are the standard library's (`concurrent.futures` on the fork server
+with preloaded modules): importing PRELOAD costs 5.2 s of CPU per process, about 170 s for the site's 34 units,
+paid once. Task runners (doit, make) key a task on files listed by hand, so an edit of `seqdocs/rnn.py` would
+rerun every unit or none. grimp (import-linter's import graph) was measured: 0.1 s to import, 20 ms to graph
+`seqdocs`; but it graphs packages, not the units in `scripts/`, and records `from seqdocs import lstm_trace` as
+an import of all of `seqdocs`, so the `ast` reading above would still be needed beside it.
 """
 
 from __future__ import annotations
@@ -52,8 +50,10 @@ import argparse
 import ast
 import concurrent.futures
 import contextlib
+import fcntl
 import functools
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -70,7 +70,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 THIS_SCRIPT = Path(__file__).resolve()
-DEFAULT_JOBS = 2
+JOBS = 2
+"""Units run at once: the project's machines have two cores."""
 CELL_TIMEOUT_SECONDS = 600
 """The longest one notebook cell may run."""
 KEPT_RESULTS = 4
@@ -78,14 +79,16 @@ KEPT_RESULTS = 4
 KINDS = {"example": "scripts/examples", "snippet": "scripts/snippets", "notebook": "scripts/notebooks"}
 SHARED = {"snippet": ("snippets", ".md"), "notebook": ("notebooks", ".ipynb")}
 """Snippets and notebooks share one output folder per kind; each example has a folder of its own."""
+FLAG = re.compile(r"^(NONDETERMINISTIC|LONG_RUNNING) *= *True\b", re.MULTILINE)
+"""A unit's top-level flags, read as text: they count even when its source does not parse."""
 HARNESS = ("_artifacts.py", "_render.py")
 PACKAGE = "seqdocs"
+IMPORTS_CACHE = "build/artifacts/.imports.json"
 MARKER = ".seqdocs-generated"
 """Marks a folder as this build's output: only such a folder (or an empty or new one) is ever cleaned."""
 PRELOAD = ["torch", "numpy", "matplotlib.pyplot", "torch._dynamo"]
-"""What the fork server imports once, before the first unit: what nearly every unit imports first. The last is
-what every torch optimizer imports on its first construction (2.5 s here), which the memory, learning and
-gradients units would each pay again, the memory example once in each of its training processes."""
+"""What the fork server imports once: what nearly every unit imports first. The last is what every torch
+optimizer imports on its first construction (2.5 s here), which the training units would each pay again."""
 RUNTIME_PACKAGES = ("torch", "numpy", "matplotlib")
 NOTEBOOK_PACKAGES = ("nbclient", "nbformat", "jupytext", "ipykernel", "matplotlib-inline")
 ENVIRONMENT = {
@@ -118,11 +121,10 @@ class Unit:
 
 @dataclass(frozen=True)
 class Project:
-    """Where the units' sources are (`root`), where their output goes, and that folder relative to `docs/`."""
+    """Where the units' sources are (`root`) and where their output goes."""
 
     root: Path
     output: Path
-    url_prefix: str = "generated"
 
     def outputs(self, unit: Unit) -> tuple[Path, Path]:
         """Where the unit's output and its manifest go."""
@@ -159,91 +161,6 @@ class BuildReport:
         return "\n".join(lines)
 
 
-# --- units and their keys ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the key needs from one Python file, read in one walk over its syntax tree.
-
-    `froms`: each `from M import a, b` as (M, level, names); `imports`: each `import M [as A]` as (M, A);
-    `attributes`: each `A.x` on a plain name A, as (A, x, y) where the expression is `A.x.y`, or y None;
-    `bare`: the names used other than as `A.x`; `flags`: the top-level `NAME = True` assignments.
-    """
-
-    froms: tuple[tuple[str | None, int, tuple[str, ...]], ...]
-    imports: tuple[tuple[str, str | None], ...]
-    attributes: tuple[tuple[str, str, str | None], ...]
-    bare: frozenset[str]
-    flags: frozenset[str]
-
-    @classmethod
-    def of(cls, tree: ast.Module) -> Facts:
-        froms, imports, attributes, names, outer = [], [], [], [], {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                froms.append((node.module, node.level, tuple(alias.name for alias in node.names)))
-            elif isinstance(node, ast.Import):
-                imports += [(alias.name, alias.asname) for alias in node.names]
-            elif isinstance(node, ast.Attribute):
-                attributes.append(node)
-                outer[id(node.value)] = node.attr
-            elif isinstance(node, ast.Name):
-                names.append(node)
-        flags = {target.id for node in tree.body if isinstance(node, ast.Assign) and getattr(node.value, "value", None) is True
-                 for target in node.targets if isinstance(target, ast.Name)}
-        return cls(tuple(froms), tuple(imports),
-                   tuple((n.value.id, n.attr, outer.get(id(n))) for n in attributes if isinstance(n.value, ast.Name)),
-                   frozenset(n.id for n in names if id(n) not in outer), frozenset(flags))
-
-
-KNOWN_FACTS = "build/artifacts/.facts-1.json"
-"""Each file's `Facts` by the SHA-256 of its bytes, kept between builds: a build with nothing to do parses nothing."""
-_known: dict[str, Facts] = {}
-_used: set[str] = set()
-
-
-@functools.lru_cache(maxsize=512)
-def _facts_cached(path: Path, mtime: int, size: int) -> Facts | None:
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest not in _known:
-        try:
-            _known[digest] = Facts.of(ast.parse(data, filename=str(path)))
-        except (SyntaxError, ValueError):
-            return None  # it fails when it runs, which says why
-    _used.add(digest)
-    return _known[digest]
-
-
-def facts(path: Path) -> Facts | None:
-    """The file's `Facts` (None if it does not parse), read once per version of the file in this process."""
-    status = path.stat()
-    return _facts_cached(path, status.st_mtime_ns, status.st_size)
-
-
-def load_facts(root: Path) -> None:
-    """Read the facts kept by earlier builds (nothing if there are none, or they do not read)."""
-    with contextlib.suppress(OSError, ValueError, TypeError):
-        for digest, (froms, imports, attributes, bare, flags) in json.loads((root / KNOWN_FACTS).read_bytes()).items():
-            _known.setdefault(digest, Facts(tuple((m, level, tuple(names)) for m, level, names in froms),
-                                            tuple(map(tuple, imports)), tuple(map(tuple, attributes)),
-                                            frozenset(bare), frozenset(flags)))
-
-
-def save_facts(root: Path) -> None:
-    """Keep the facts of the files this build read, if they are not what is kept already."""
-    kept = {digest: [known.froms, known.imports, known.attributes, sorted(known.bare), sorted(known.flags)]
-            for digest, known in sorted(_known.items()) if digest in _used}
-    path, text = root / KNOWN_FACTS, json.dumps(kept, separators=(",", ":"))
-    with contextlib.suppress(OSError):
-        if path.read_text(encoding="utf-8") == text:
-            return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.with_suffix(".tmp").write_text(text, encoding="utf-8")
-    os.replace(path.with_suffix(".tmp"), path)
-
-
 def discover_units(project: Project) -> list[Unit]:
     """Every unit, examples then snippets then notebooks, each by name."""
     units = []
@@ -251,8 +168,7 @@ def discover_units(project: Project) -> list[Unit]:
         for source in sorted((project.root / folder).glob("[!_]*.py")):
             if kind == "example" and source.stem in ("snippets", "notebooks"):
                 raise BuildError(f"example {source.stem!r}: that name is the output folder of all {source.stem}")
-            read = facts(source)
-            flags = read.flags if read else frozenset()
+            flags = FLAG.findall(source.read_text(encoding="utf-8", errors="replace"))
             units.append(Unit(kind, source.stem, source, "NONDETERMINISTIC" in flags, "LONG_RUNNING" in flags))
     return units
 
@@ -269,121 +185,125 @@ def select_units(units: list[Unit], only: Iterable[str] | None) -> list[Unit]:
     return chosen if only else units
 
 
-class PackageIndex:
-    """The `seqdocs` modules, which module each name a package's `__init__.py` exports comes from, and their imports.
+# --- what each unit imports, and its key -------------------------------------------------------------------
 
-    `seqdocs` and `seqdocs.experiments` are packages: `seqdocs.lstm_trace` and `seqdocs.experiments.gradient_flow`
-    each count as their own module, not as everything the package's `__init__.py` imports.
-    """
 
-    def __init__(self, folder: Path) -> None:
-        self.modules = {}
-        if (folder / "__init__.py").is_file():
-            for path in sorted(folder.rglob("*.py")):
-                parts = path.relative_to(folder.parent).with_suffix("").parts
-                self.modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+def read_imports(tree: ast.Module, package: list[str]) -> tuple[list[str], list[str]]:
+    """What a file takes from other modules: the modules its `import` statements name, and the dotted names it
+    uses: `from M import a` as `M.a`; on a name that `import seqdocs...` bound, `seqdocs.x.y` as written (the
+    name alone where it is handed on). `package`: where a relative import starts."""
+    statements, used, bound, chains, inner = set(), set(), {}, [], set()
+    for node in ast.walk(tree):  # parents before children: each attribute chain is read whole, from its end
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                statements.add(alias.name)
+                bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            start = package[: len(package) + 1 - node.level] if node.level else []
+            used |= {".".join([*start, *[node.module] * bool(node.module), alias.name]) for alias in node.names}
+        elif isinstance(node, (ast.Attribute, ast.Name)) and id(node) not in inner:
+            attributes = []
+            while isinstance(node, ast.Attribute):
+                inner.add(id(node.value))
+                attributes.insert(0, node.attr)
+                node = node.value
+            if isinstance(node, ast.Name):
+                chains.append([node.id, *attributes])
+    used |= {".".join([bound[name], *rest]) for name, *rest in chains if bound.get(name, "").split(".")[0] == PACKAGE}
+    return sorted(statements), sorted(used)
+
+
+class ImportGraph:
+    """The `seqdocs` modules, the names each of its packages exports, and what each file imports: read once per
+    build, or not at all when IMPORTS_CACHE holds the file's content."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.read_now, self.modules = root, {}, {}
+        self.digest = functools.cache(lambda path: hashlib.sha256(path.read_bytes()).hexdigest())
+        try:
+            self.cached = json.loads((root / IMPORTS_CACHE).read_bytes())
+        except (OSError, ValueError):
+            self.cached = {}
+        for path in sorted((root / PACKAGE).rglob("*.py")) if (root / PACKAGE / "__init__.py").is_file() else ():
+            parts = path.relative_to(root).with_suffix("").parts
+            self.modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
         self.packages = {name for name, path in self.modules.items() if path.name == "__init__.py"}
-        self.exports: dict[str, dict[str, str]] = {package: {} for package in self.packages}
+        self.exports = {package: {} for package in self.packages}  # package -> {name -> the module defining it}
         for package in self.packages:
-            for module, names in self._imports(package, internal_only=True).items():
-                self.exports[package].update({name: module for name in names})
+            for name in self.read(self.modules[package])[1]:
+                if self.module_of(name) not in (None, package):
+                    self.exports[package][name.rsplit(".", 1)[-1]] = self.module_of(name)
 
-    def _imports(self, module: str, internal_only: bool = False) -> dict[str, list[str]]:
-        """Package module imported by `module` -> the names taken from it (`*` for the whole module)."""
-        path = self.modules.get(module)
-        read = facts(path) if path else None
-        found: dict[str, list[str]] = {}
-        base = module.split(".") if path and path.name == "__init__.py" else module.split(".")[:-1]
-        for name, level, names in read.froms if read else ():
-            source = name if level == 0 else ".".join(base[: len(base) - level + 1] + ([name] if name else []))
-            if source == PACKAGE or (source or "").startswith(PACKAGE + "."):
-                found.setdefault(source, []).extend(names)
-        for name, _ in read.imports if read and not internal_only else ():
-            if name.split(".")[0] == PACKAGE:
-                found.setdefault(name, []).append("*")
-        return {source: names for source, names in found.items() if not internal_only or source != module}
+    def read(self, path: Path) -> tuple[list[str], list[str]]:
+        """`read_imports` of a file; nothing if it does not parse (it fails when it runs, which says why)."""
+        name = path.relative_to(self.root).as_posix()
+        if self.cached.get(name, [None])[0] != self.digest(path):
+            with contextlib.suppress(SyntaxError, ValueError):
+                self.cached[name] = [self.digest(path), *read_imports(ast.parse(path.read_bytes()), name.split("/")[:-1])]
+            self.cached.setdefault(name, [self.digest(path), [], []])
+        self.read_now[name] = self.cached[name]
+        return self.cached[name][1], self.cached[name][2]
 
-    def resolve(self, source: str, names: list[str]) -> set[str] | None:
-        """The modules that `from source import names` reads; None for "the whole package"."""
-        if source not in self.packages:
-            return {source} if source in self.modules else None
-        modules = set()
-        for name in names:
-            if f"{source}.{name}" in self.modules:
-                modules.add(f"{source}.{name}")
-            elif name in self.exports[source]:
-                modules.add(self.exports[source][name])
-            elif name not in ("__version__", "__doc__"):
-                return None
-        return modules
+    def save(self) -> None:
+        """Keep the imports of the files this build read, unless they are kept already."""
+        text, path = json.dumps(dict(sorted(self.read_now.items())), separators=(",", ":")), self.root / IMPORTS_CACHE
+        with contextlib.suppress(OSError):
+            if path.read_text(encoding="utf-8") == text:
+                return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".tmp").write_text(text, encoding="utf-8")
+        os.replace(path.with_suffix(".tmp"), path)
 
-    def closure(self, modules: set[str] | None) -> list[Path]:
-        """The files of these modules and every package module they import; `__init__.py` always included."""
-        seen, pending = {PACKAGE}, sorted(modules or [])
-        while pending and modules is not None:
-            module = pending.pop()
-            if module not in seen:
-                seen.add(module)
-                for source, names in self._imports(module).items():
-                    found = self.resolve(source, names)
-                    if found is None:
-                        return sorted(self.modules.values())
-                    pending += sorted(found - seen)
-        if modules is None:
-            return sorted(self.modules.values())
-        # A module's packages' `__init__.py` run when it is imported; their own imports are followed only by name.
-        seen |= {".".join(m.split(".")[:depth]) for m in seen for depth in range(1, m.count(".") + 1)}
-        return sorted(self.modules[m] for m in seen if m in self.modules)
+    def module_of(self, name: str) -> str | None:
+        """The longest start of a dotted name that is a `seqdocs` module: `seqdocs.lstm.lstm_trace` -> `seqdocs.lstm`."""
+        parts = name.split(".")
+        return next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in self.modules), None)
 
+    def resolve(self, path: Path) -> set[str] | None:
+        """The `seqdocs` modules whose code a file uses, packages left out; None for all of the package."""
+        statements, used = self.read(path)
+        found = {module for module in statements if module in self.modules} - self.packages
+        for name in used:
+            module = self.module_of(name)
+            first = name[len(module or "") + 1:].split(".")[0]  # the name taken from a package ("" for itself)
+            if module in self.packages and first in self.exports[module]:
+                found.add(self.exports[module][first])
+            elif module in self.packages and first not in ("__version__", "__doc__"):
+                return None  # the package handed on, or a name it does not export: anything in it may be used
+            elif module is not None and module not in self.packages:
+                found.add(module)
+        return found
 
-def package_uses(read: Facts | None, index: PackageIndex) -> set[str] | None:
-    """The `seqdocs` modules a unit's code uses; None for "the whole package" (or if unsure).
+    def dependencies(self, unit: Unit) -> list[Path]:
+        """Every file besides the unit's own source whose content goes into its key: the modules beside it that it
+        imports (and theirs), the harness for an example, and the `seqdocs` modules whose names they use, followed
+        through those modules' imports, with their packages' `__init__.py` (which run, but whose own imports
+        are followed only by name)."""
+        harness = [unit.source.parent / name for name in HARNESS] if unit.kind == "example" else []
+        found, pending, everything = set(), [unit.source, *harness], False
+        while pending:
+            path = pending.pop()
+            if path in found or not path.is_file():
+                continue
+            found.add(path)
+            pending += [unit.source.parent / f"{name.split('.')[0]}.py" for name in sum(self.read(path), [])]
+            uses = set() if path in harness else self.resolve(path)  # the harness reads no model
+            everything |= uses is None
+            for module in uses or ():
+                found |= {self.modules[".".join(module.split(".")[:n])] for n in range(1, module.count(".") + 1)}
+                pending.append(self.modules[module])
+        return sorted((found | set(self.modules.values()) if everything else found) - {unit.source})
 
-    `from seqdocs import lstm_trace` and `seqdocs.lstm_trace(...)` both resolve to `seqdocs.lstm`. Any other use
-    of the name `seqdocs` (handing the module on, `getattr`) counts as using all of it.
-    """
-    if read is None:
-        return None
-    used: set[str] = set()
-    for module, level, names in read.froms:
-        if level == 0 and (module or "").split(".")[0] == PACKAGE:
-            found = index.resolve(module, list(names))
-            if found is None:
-                return None
-            used |= found
-    aliases = {alias or PACKAGE for name, alias in read.imports if name.split(".")[0] == PACKAGE}
-    used |= {name for name, _ in read.imports if name.split(".")[0] == PACKAGE}
-    for owner, attribute, outer in read.attributes:
-        if owner not in aliases:
-            continue
-        package = f"{PACKAGE}.{attribute}"
-        if package in index.packages and outer is None:
-            return None  # the subpackage itself is handed on
-        # `seqdocs.experiments.gradient_flow` is the name in the subpackage, like `seqdocs.lstm_trace` in seqdocs.
-        found = index.resolve(package, [outer]) if package in index.packages else index.resolve(PACKAGE, [attribute])
-        if found is None:
-            return None
-        used |= found
-    if aliases & read.bare:
-        return None  # the module itself is handed on: anything in it may be used
-    return used - index.packages
+    def key(self, unit: Unit) -> str:
+        """The SHA-256 (hex) of everything the unit's output depends on; see the module docstring."""
+        digest = hashlib.sha256(f"{unit.label}\0{runtime_versions(unit.kind)}\0".encode())
+        for path in [THIS_SCRIPT, unit.source, *self.dependencies(unit)]:
+            name = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.name
+            digest.update(f"{name}\0{self.digest(path)}\0".encode())
+        return digest.hexdigest()
 
 
-def local_helpers(source: Path) -> list[Path]:
-    """The modules next to `source` that it imports, and the ones they import."""
-    found: set[Path] = set()
-    pending = [source]
-    while pending:
-        read = facts(pending.pop())
-        for name in [name for name, _ in read.imports] + [m for m, level, _ in read.froms if level == 0 and m] if read else []:
-            candidate = source.parent / f"{name.split('.')[0]}.py"
-            if candidate != source and candidate not in found and candidate.is_file():
-                found.add(candidate)
-                pending.append(candidate)
-    return sorted(found)
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def runtime_versions(kind: str) -> str:
     """The interpreter and package versions a unit's output may depend on, as one line."""
     def version(name: str) -> str:
@@ -394,74 +314,52 @@ def runtime_versions(kind: str) -> str:
     return f"python={sys.version.split()[0]} {platform.machine()} " + " ".join(f"{n}={version(n)}" for n in names)
 
 
-def dependencies(unit: Unit, project: Project, index: PackageIndex) -> list[Path]:
-    """Every file besides the unit's own source whose content goes into its key."""
-    helpers = set(local_helpers(unit.source))
-    if unit.kind == "example":
-        helpers |= {unit.source.parent / name for name in HARNESS if (unit.source.parent / name).is_file()}
-    uses: set[str] | None = set()
-    for path in [unit.source, *(h for h in helpers if h.name not in HARNESS)]:  # the harness reads no model
-        found = package_uses(facts(path), index)
-        uses = None if found is None or uses is None else uses | found
-    return sorted(helpers) + (index.closure(uses) if uses is None or uses else [])
-
-
-def cache_key(unit: Unit, project: Project, index: PackageIndex) -> str:
-    """The SHA-256 (hex) of everything the unit's output depends on; see the module docstring."""
-    digest = hashlib.sha256()
-    parts = [("build script", THIS_SCRIPT.read_bytes()), ("unit", f"{unit.label} {project.url_prefix}".encode()),
-             ("source", unit.source.read_bytes()), ("versions", runtime_versions(unit.kind).encode())]
-    for path in dependencies(unit, project, index):
-        name = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
-        parts.append((name, path.read_bytes()))
-    for label, data in parts:
-        digest.update(f"{label}\0{len(data)}\0".encode() + data)
-    return digest.hexdigest()
-
-
 # --- inside a unit's process -------------------------------------------------------------------------------
 
 
-def _run_in_worker(kind: str, source: Path, staging: Path, root: Path, url_prefix: str) -> tuple[str | None, float]:
-    """Run one unit in this fresh process, its output going to `staging`; return its error output (None if it
-    succeeded) and the seconds it took."""
-    started = time.monotonic()
+def _run_in_worker(kind: str, source: Path, staging: Path, root: Path) -> tuple[str | None, float]:
+    """Run one unit in this fresh process, in an empty folder, its output going to `staging`; return its error
+    output (None if it succeeded) and the seconds it took."""
+    started, printed = time.monotonic(), io.StringIO()  # a snippet's output, which goes on its page
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     sys.path[:0] = [str(source.parent), str(root)]  # as for `python source.py`, with the project's seqdocs
-    workdir = tempfile.mkdtemp(prefix=f"seqdocs-{source.stem}-")
-    os.chdir(workdir)
-    log = staging.parent / f"{staging.name}.log"
-    with open(log, "w+b") as output, open(os.devnull, "rb") as nothing:
-        os.dup2(nothing.fileno(), 0)
-        os.dup2(output.fileno(), 2)
-        sys.stdout.flush()
-        # A snippet's output goes on its page; an example's or notebook's goes to the log, shown if it fails.
-        os.dup2(os.open(staging / f"{source.stem}.out", os.O_WRONLY | os.O_CREAT, 0o644) if kind == "snippet" else output.fileno(), 1)
-        status = 0
+    with tempfile.TemporaryDirectory(prefix=f"seqdocs-{source.stem}-") as workdir, open(staging / ".log", "w+b") as log:
+        os.chdir(workdir)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        for stream in (sys.stdout, sys.stderr):  # what the unit prints, down to its C libraries', goes to the log
+            stream.flush()
+            os.dup2(log.fileno(), stream.fileno())
         try:
             if kind == "example":
-                _run_example(source, staging, url_prefix)
+                _run_example(source, staging)
             elif kind == "snippet":
                 import runpy
                 sys.argv = [str(source)]
-                runpy.run_path(str(source), run_name="__main__")
+                with contextlib.redirect_stdout(printed):
+                    runpy.run_path(str(source), run_name="__main__")
             else:
                 _run_notebook(source, staging)
+            failed = False
         except SystemExit as exit:
-            if exit.code not in (None, 0):
-                status = 1
+            if failed := exit.code not in (None, 0):
                 print(exit.code if not isinstance(exit.code, int) else f"exit status {exit.code}", file=sys.stderr)
         except BaseException:
             import traceback
             traceback.print_exc()
-            status = 1
+            failed = True
         sys.stdout.flush()
         sys.stderr.flush()
-        shutil.rmtree(workdir, ignore_errors=True)
-        return log.read_text(encoding="utf-8", errors="replace") if status else None, time.monotonic() - started
+        if failed:
+            log.seek(0)
+            return log.read().decode("utf-8", errors="replace"), time.monotonic() - started
+    (staging / ".log").unlink()
+    if kind == "snippet":
+        page = snippet_markdown(source.stem, source.read_text(encoding="utf-8"), printed.getvalue())
+        (staging / f"{source.stem}.md").write_text(page, encoding="utf-8")
+    return None, time.monotonic() - started
 
 
-def _run_example(source: Path, staging: Path, url_prefix: str) -> None:
+def _run_example(source: Path, staging: Path) -> None:
     """Import an example and write what its `build(out)` makes."""
     import importlib.util
 
@@ -475,7 +373,7 @@ def _run_example(source: Path, staging: Path, url_prefix: str) -> None:
     if not callable(getattr(module, "build", None)):
         raise SystemExit(f"{source} defines no build(out) function")
     _artifacts.prepare_torch()
-    out = _artifacts.Artifacts(source.stem, url_prefix=url_prefix)
+    out = _artifacts.Artifacts(source.stem)
     module.build(out)
     out.write(staging)
 
@@ -525,14 +423,8 @@ def snippet_markdown(name: str, source: str, output: str) -> str:
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def discard(unit: Unit, project: Project) -> None:
-    """Remove a unit's output, so no page shows numbers its current code no longer computes."""
-    for path in project.outputs(unit):
-        _remove(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def is_fresh(unit: Unit, key: str, project: Project) -> bool:
@@ -544,37 +436,29 @@ def is_fresh(unit: Unit, key: str, project: Project) -> bool:
     return False
 
 
-def _write_manifest(path: Path, unit: Unit, key: str, files: list[str]) -> None:
-    path.write_text(json.dumps({"unit": unit.label, "key": key, "files": sorted(files)}, indent=2) + "\n")
-
-
 def install(unit: Unit, project: Project, key: str) -> None:
     """Copy the unit's kept result for `key` into the output folder, in place of its old output."""
     kept, (output, manifest) = project.store(unit) / key, project.outputs(unit)
     os.utime(kept)  # the most recently used results are the ones kept
+    output.parent.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{unit.name}-", dir=project.output))
-    if unit.kind == "example":
-        shutil.copytree(kept, staging / unit.name)
-        _write_manifest(staging / unit.name / manifest.name, unit, key, [p.name for p in kept.iterdir()])
-        if output.exists():
-            os.replace(output, staging / "old")  # two renames: never half the old output and half the new
-        os.replace(staging / unit.name, output)
-    else:
-        output.parent.mkdir(exist_ok=True)
+    # An example's folder: copied whole, its manifest inside, then swapped in by two renames (never half the old
+    # output and half the new). A snippet's or notebook's file and manifest: each renamed into place.
+    copied = shutil.copytree(kept, staging / output.name) if unit.kind == "example" else staging
+    if unit.kind != "example":
         shutil.copy2(kept / output.name, staging / output.name)
-        _write_manifest(staging / manifest.name, unit, key, [output.name])
-        os.replace(staging / output.name, output)
+    files = sorted(path.name for path in kept.iterdir())
+    (copied / manifest.name).write_text(json.dumps({"unit": unit.label, "key": key, "files": files}, indent=2) + "\n")
+    if unit.kind == "example" and output.exists():
+        os.replace(output, staging / ".old")
+    os.replace(staging / output.name, output)
+    if unit.kind != "example":
         os.replace(staging / manifest.name, manifest)
     shutil.rmtree(staging)
 
 
 def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
     """Make a finished run's output the kept result for `key`; forget all but the KEPT_RESULTS latest."""
-    if unit.kind == "snippet":
-        text = snippet_markdown(unit.name, unit.source.read_text(encoding="utf-8"),
-                                (staging / f"{unit.name}.out").read_text(encoding="utf-8"))
-        (staging / f"{unit.name}.md").write_text(text, encoding="utf-8")
-        (staging / f"{unit.name}.out").unlink()
     if unit.kind != "example" and not (staging / project.outputs(unit)[0].name).is_file():
         raise BuildError(f"{unit.label} wrote no {project.outputs(unit)[0].name}")
     _remove(project.store(unit) / key)
@@ -582,20 +466,6 @@ def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
     results = [path for path in project.store(unit).iterdir() if not path.name.startswith(".")]
     for old in sorted(results, key=lambda path: -path.stat().st_mtime_ns)[KEPT_RESULTS:]:
         _remove(old)
-
-
-def _touched_directly(unit: Unit, project: Project, index: PackageIndex) -> bool:
-    """Whether the unit's source, or a `seqdocs` module it names itself, changed after its output was written."""
-    named = [index.modules[module] for module in package_uses(facts(unit.source), index) or () if module in index.modules]
-    with contextlib.suppress(OSError):
-        return max(path.stat().st_mtime for path in [unit.source, *named]) > project.outputs(unit)[1].stat().st_mtime
-    return False
-
-
-def _last_seconds(unit: Unit, project: Project) -> float:
-    with contextlib.suppress(OSError, ValueError):
-        return float((project.store(unit) / ".seconds").read_text())
-    return 0.0
 
 
 def _claim_output(project: Project) -> None:
@@ -630,7 +500,7 @@ def remove_stale_outputs(project: Project, units: list[Unit]) -> list[str]:
 def _run_batch(units: list[Unit], project: Project, keys: dict[Unit, str], jobs: int,
                report: Callable[[str], None]) -> tuple[list[tuple[Unit, float]], list[str]]:
     """Run units `jobs` at a time, each in a fresh fork of the fork server; keep each result that succeeds."""
-    ran, failures = [], []
+    ran, failures, futures = [], [], {}
     if not units:
         return ran, failures
     # The function a process runs is named by its module, which must be importable there: this script by name.
@@ -641,14 +511,12 @@ def _run_batch(units: list[Unit], project: Project, keys: dict[Unit, str], jobs:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1)
-    futures = {}
     try:
         for unit in units:
-            project.store(unit).mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=project.store(unit)))
-            staging.chmod(0o755)
-            arguments = (unit.kind, unit.source, staging, project.root, project.url_prefix)
-            futures[pool.submit(_run_in_worker, *arguments)] = (unit, staging)
+            staging = project.store(unit) / f".staging-{keys[unit]}"
+            _remove(staging)
+            staging.mkdir(parents=True)
+            futures[pool.submit(_run_in_worker, unit.kind, unit.source, staging, project.root)] = (unit, staging)
         report(f"artifacts: running {', '.join(unit.label for unit in units)}, {jobs} at a time")
         for future in concurrent.futures.as_completed(futures):
             unit, staging = futures[future]
@@ -658,14 +526,13 @@ def _run_batch(units: list[Unit], project: Project, keys: dict[Unit, str], jobs:
                     _keep(unit, project, staging, keys[unit])
                     install(unit, project, keys[unit])  # now: a page can show it while the others still run
                     (project.store(unit) / ".seconds").write_text(f"{seconds:.1f}\n")
+                    ran.append((unit, seconds))
+                    report(f"  ran {unit.label} in {seconds:.1f} s")
+                    continue
             except Exception as problem:  # the process died, or the unit wrote nothing
                 error = f"{type(problem).__name__}: {problem}"
-            if error is None:
-                ran.append((unit, seconds))
-                report(f"  ran {unit.label} in {seconds:.1f} s")
-                continue
-            _remove(staging)
-            discard(unit, project)
+            for path in (staging, *project.outputs(unit)):  # no page shows what its code no longer computes
+                _remove(path)
             tail = "\n".join("    " + line for line in error.rstrip().splitlines()[-60:])
             failures.append(f"{unit.label} ({unit.source}) failed:\n{tail}")
             report(f"  FAILED {unit.label}")
@@ -677,28 +544,13 @@ def _run_batch(units: list[Unit], project: Project, keys: dict[Unit, str], jobs:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        for unit, staging in futures.values():
+        for _, staging in futures.values():
             _remove(staging)
-            _remove(staging.parent / f"{staging.name}.log")
     return ran, failures
 
 
-@contextlib.contextmanager
-def _exclusive(project: Project, report: Callable[[str], None]):
-    """Hold the output folder's lock: a second build waits instead of deleting the first one's staging."""
-    import fcntl
-
-    with open(project.output / ".lock", "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            report(f"artifacts: waiting for another build of {project.output} to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = False, only: Iterable[str] | None = None,
-              jobs: int = DEFAULT_JOBS, url_prefix: str = "generated", report: Callable[[str], None] = print) -> BuildReport:
+              report: Callable[[str], None] = print) -> BuildReport:
     """Bring every unit's output up to date: run what is stale, restore kept results, remove what is gone.
 
     Args:
@@ -707,37 +559,48 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
             empty one) is used, since stale files in it are deleted.
         force: Run every selected unit, whatever is cached or kept.
         only: Run only these units (`NAME` or `KIND:NAME`); the others are left as they are.
-        jobs: How many units run at once.
-        url_prefix: The output folder relative to `docs/`, for links in generated Markdown.
         report: Called with each progress line and the summary.
 
     Raises:
         BuildError: If any unit failed (after the others ran), naming each with the end of its error output.
     """
     started = time.monotonic()
-    project = Project(Path(root).resolve(), Path(output or Path(root) / "docs" / "generated").resolve(), url_prefix)
-    load_facts(project.root)
+    project = Project(Path(root).resolve(), Path(output or Path(root) / "docs" / "generated").resolve())
     units = discover_units(project)
     selected = select_units(units, only)
     _claim_output(project)
     os.environ.update(ENVIRONMENT)  # before the fork server starts: every unit's process inherits it
-    with _exclusive(project, report):
+    with open(project.output / ".lock", "a") as lock:  # a second build waits, not deleting this one's staging
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            report(f"artifacts: waiting for another build of {project.output} to finish")
+            fcntl.flock(lock, fcntl.LOCK_EX)
         result = BuildReport(removed=remove_stale_outputs(project, units))
-        index = PackageIndex(project.root / PACKAGE)
-        keys = {unit: cache_key(unit, project, index) for unit in selected}
-        save_facts(project.root)
+        graph = ImportGraph(project.root)
+        keys = {unit: graph.key(unit) for unit in selected}
+        graph.save()
         stale = [unit for unit in selected if force or not is_fresh(unit, keys[unit], project)]
         result.cached = [unit for unit in selected if unit not in stale]
         result.restored = [u for u in stale if not force and (project.store(u) / keys[u]).is_dir()]
         to_run = [unit for unit in stale if unit not in result.restored]
         for unit in result.restored:
             install(unit, project, keys[unit])
-        # Longest first: the other worker runs the short units beside it instead of waiting for it at the end;
-        # then, so that the page of an edited file shows it soonest under `mkdocs serve`, the units that name it
-        # themselves, and the shortest (by their last run) first.
-        parallel = sorted((u for u in to_run if not u.nondeterministic), key=lambda unit: (
-            not unit.long_running, not _touched_directly(unit, project, index), _last_seconds(unit, project)))
-        ran, failures = _run_batch(parallel, project, keys, jobs, report)
+
+        def order(unit: Unit) -> tuple[bool, bool, float]:
+            """Long-running first: the other worker runs the short units beside it instead of waiting for it at
+            the end. Then, so that under `mkdocs serve` the page of an edited file shows it soonest, the units
+            whose source, or a `seqdocs` module they name themselves, changed after their last output; then the
+            shortest by their last run."""
+            named = [unit.source, *(graph.modules[module] for module in graph.resolve(unit.source) or ())]
+            with contextlib.suppress(OSError, ValueError):
+                last = float((project.store(unit) / ".seconds").read_text())
+                return (not unit.long_running, max(path.stat().st_mtime for path in named)
+                        <= project.outputs(unit)[1].stat().st_mtime, last)
+            return not unit.long_running, True, 0.0
+
+        ran, failures = _run_batch(sorted((u for u in to_run if not u.nondeterministic), key=order),
+                                   project, keys, JOBS, report)
         ran_alone, failed_alone = _run_batch([u for u in to_run if u.nondeterministic], project, keys, 1, report)
         result.ran, failures = ran + ran_alone, failures + failed_alone
         result.nondeterministic = [unit for unit in selected if unit.nondeterministic]
@@ -754,20 +617,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="run every unit, even if cached")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this unit (NAME or KIND:NAME); repeatable")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"units run at once (default {DEFAULT_JOBS})")
     parser.add_argument("--output", type=Path, help="output folder (default docs/generated)")
     parser.add_argument("--which", type=Path, metavar="FILE", help="list the units whose key holds FILE, and stop")
     options = parser.parse_args(argv)
     try:
         if options.which:
-            project = Project(ROOT, ROOT / "docs" / "generated")
-            load_facts(ROOT)
-            index, wanted = PackageIndex(ROOT / PACKAGE), options.which.resolve()
-            for unit in discover_units(project):
-                if wanted == unit.source or wanted in dependencies(unit, project, index):
+            graph, wanted = ImportGraph(ROOT), options.which.resolve()
+            for unit in discover_units(Project(ROOT, ROOT / "docs" / "generated")):
+                if wanted == unit.source or wanted in graph.dependencies(unit):
                     print(unit.label)
             return 0
-        build_all(force=options.force, only=options.only, jobs=options.jobs, output=options.output,
+        build_all(force=options.force, only=options.only, output=options.output,
                   report=lambda line: print(line, flush=True))
         if not options.only:  # then the wheel and every page's program, for download: scripts/build_downloads.py
             import build_downloads
@@ -775,6 +635,8 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"build_artifacts: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # its units are stopped and nothing half-written is kept: no traceback to show
+        return 130
     return 0
 
 

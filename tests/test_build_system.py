@@ -274,16 +274,14 @@ def test_changed_package_module_reruns_only_the_units_that_use_it(project: Path)
 
 
 def test_imports_kept_between_builds_follow_each_files_content(project: Path) -> None:
-    """A new build process reads each file's imports from the facts kept by the last one, by the file's SHA-256:
-    an edit that drops an import is seen, even with the same size and modification time."""
+    """A build reads each file's imports from the ones kept by the last build, by the file's SHA-256: an edit
+    that drops an import is seen, even with the same size and modification time."""
     run_build(project)
-    assert (project / build.KNOWN_FACTS).is_file()
+    assert (project / build.IMPORTS_CACHE).is_file()
     two = project / "seqdocs" / "two.py"
     status = two.stat()
     two.write_text("TWO = 2\n".ljust(status.st_size - 1, "#") + "\n")  # imports nothing now; same size
     os.utime(two, ns=(status.st_atime_ns, status.st_mtime_ns))
-    build._facts_cached.cache_clear()  # as in a new process: only the kept facts remain
-    build._known.clear()
     report, _ = run_build(project)
     assert ran_names(report) == {"example beta"}
     (project / "seqdocs" / "one.py").write_text("ONE = 1  # now used by alpha alone\n")
@@ -299,18 +297,21 @@ def test_a_name_from_the_experiments_subpackage_counts_as_its_own_module(tmp_pat
     write(package / "experiments" / "__init__.py", "from .fast import FAST\nfrom .slow import SLOW\n")
     write(package / "experiments" / "fast.py", "FAST = 2\n")
     write(package / "experiments" / "slow.py", "from ..one import ONE\n\nSLOW = ONE\n")
-    index = build.PackageIndex(package)
+    graph = build.ImportGraph(tmp_path)
 
-    def files(code: str) -> set[str] | None:
-        uses = build.package_uses(build.Facts.of(build.ast.parse(code)), index)
-        return None if uses is None else {path.relative_to(tmp_path).as_posix() for path in index.closure(uses)}
+    def files(code: str) -> set[str]:
+        source = tmp_path / f"unit{len(list(tmp_path.glob('unit*')))}.py"
+        write(source, code)
+        return {path.relative_to(tmp_path).as_posix() for path in graph.dependencies(build.Unit("snippet", "u", source))}
 
     # Both spellings; the packages' __init__.py files are in the key, the modules they import only if used.
     for code in ("import seqdocs.experiments\nprint(seqdocs.experiments.FAST)\n",
                  "from seqdocs.experiments import FAST\nprint(FAST)\n"):
         assert files(code) == {"seqdocs/__init__.py", "seqdocs/experiments/__init__.py", "seqdocs/experiments/fast.py"}
     assert "seqdocs/one.py" in files("from seqdocs.experiments import SLOW\n")  # followed through slow's import
-    assert files("import seqdocs.experiments\nrun(seqdocs.experiments)\n") is None  # handed on: all of it
+    everything = {path.relative_to(tmp_path).as_posix() for path in package.rglob("*.py")}
+    assert files("import seqdocs.experiments\nrun(seqdocs.experiments)\n") == everything  # handed on: all of it
+    assert files("import seqdocs\nprint(seqdocs.__version__)\n") == set()  # no module's code
 
 
 def test_changed_harness_reruns_every_example(project: Path) -> None:
@@ -540,11 +541,11 @@ def test_serve_names_each_page_whose_units_are_still_running(tmp_path: Path, mon
 
     docs = tmp_path / "docs"
     write(docs / "generated" / "lstm" / "values.json", '{"final": "0.5"}')
-    outputs = {label: (docs / "generated" / path, None) for label, path in [
+    outputs = {label: docs / "generated" / path for label, path in [
         ("example rnn", "rnn"), ("snippet rnn", "snippets/rnn.md"), ("example lstm", "lstm"),
         ("notebook walkthrough", "notebooks/walkthrough.ipynb")]}
     monkeypatch.setattr(hooks_artifacts, "outputs", outputs)
-    monkeypatch.setattr(hooks_artifacts, "serving", SimpleNamespace(pending={"snippet rnn", "example lstm", "notebook walkthrough"}))
+    monkeypatch.setattr(hooks_artifacts, "pending", {"snippet rnn", "example lstm", "notebook walkthrough"})
     monkeypatch.setattr(hooks_artifacts, "waiting", {})
     pages = {"rnn.md": '--8<-- "generated/rnn/steps.md"\n\n--8<-- "generated/snippets/rnn.md"\n',
              "lstm.md": "Final: {{ lstm.final }}.", "gru.md": '--8<-- "generated/gru/steps.md"\n',

@@ -35,7 +35,7 @@ def published_files(folder: Path, skip_folders: set[str]) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_a_clean_rebuild_writes_the_same_bytes(built_site: Path, tmp_path: Path) -> None:
     build = load_build_script()
-    units = build.discover_units(build.Project(ROOT, GENERATED, "generated"))
+    units = build.discover_units(build.Project(ROOT, GENERATED))
     deterministic = [f"{unit.kind}:{unit.name}" for unit in units if not unit.nondeterministic]
     timed = {unit.name for unit in units if unit.nondeterministic}
     assert len(deterministic) >= 20, "expected every example, snippet and notebook of the site"
