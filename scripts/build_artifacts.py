@@ -13,18 +13,17 @@ again before each build, so `mkdocs serve` on a fresh clone shows the complete s
 
 Files starting with `_` are helpers, not units.
 
-**Cache.** A unit's key is the SHA-256 of its source, the files it really imports, this script and the versions
-of Python and RUNTIME_PACKAGES. What it really imports is read with `ast`: the helpers beside it that it imports
-(and theirs), `_artifacts.py` and `_render.py` for an example, and the `seqdocs` modules that define the names
-it uses (`from seqdocs import lstm_trace` and `seqdocs.lstm_trace` both mean `seqdocs/lstm.py`, not all that
-`seqdocs/__init__.py` imports), followed through their own imports; a use that does not resolve (the package
-handed on, a name it does not export) counts as all of the package. `--which seqdocs/rnn.py` lists the units
-whose key holds a file. Results are kept by key under `build/artifacts/`, the last KEPT_RESULTS of each unit,
-so undoing an edit copies the earlier result back instead of running the unit again. The key of what is in
-`docs/generated/` is in a manifest beside it (`.manifest.json` in an example's folder, `.<name>.manifest.json`
-beside a snippet or notebook; mkdocs ignores dot-files). A build with every unit up to date writes nothing
-(`mkdocs serve` rebuilds on any write into `docs/`) and parses nothing: IMPORTS_CACHE keeps each file's imports
-by the SHA-256 of its bytes.
+**Cache.** A unit's key is the SHA-256 of its source, of the files it really imports, of this script and of the
+versions of Python and RUNTIME_PACKAGES. What it really imports is read with `ast`: the helpers beside it that it
+imports (and theirs), `_artifacts.py` and `_render.py` for an example, and the `seqdocs` modules that define the
+names it uses (`from seqdocs import lstm_trace` and `seqdocs.lstm_trace` mean `seqdocs/lstm.py`, not all that
+`seqdocs/__init__.py` imports), followed through their imports; a use that does not resolve (the package handed
+on, a name it does not export) counts as all of it. `--which seqdocs/rnn.py` lists the units whose key holds a
+file. Results are kept by key under `build/artifacts/`, the last KEPT_RESULTS of each unit: undoing an edit
+copies the earlier result back instead of running the unit again. A manifest beside the output holds its key
+(`.manifest.json` in an example's folder, `.<name>.manifest.json` beside a snippet or notebook; mkdocs ignores
+dot-files). A build with every unit up to date writes nothing (`mkdocs serve` rebuilds on any write into
+`docs/`) and parses nothing: IMPORTS_CACHE keeps each file's imports by the SHA-256 of its bytes.
 
 **Atomic.** A unit writes into a staging folder that becomes its kept result once it has succeeded, and its
 output in `docs/generated/` at once (under `mkdocs serve` a page shows it while others still run); a unit that
@@ -32,16 +31,16 @@ fails loses its output there too, so no page shows numbers its code no longer co
 then the build fails, naming every failed unit with the end of its error.
 
 **Parallel, warm and reproducible.** Stale units run JOBS at a time, each in a fresh process forked from
-`multiprocessing`'s fork server, which imported PRELOAD once, with one torch thread, `PYTHONHASHSEED=0` and
-fixed seeds, so two clean builds write byte-identical files. A unit that declares `NONDETERMINISTIC = True` (it
-measures time) is not expected to reproduce, the summary says so, and it runs alone after the others.
+`multiprocessing`'s fork server, which imported PRELOAD once, with one torch thread, `PYTHONHASHSEED=0` and fixed
+seeds, so two clean builds write byte-identical files. A unit that declares `NONDETERMINISTIC = True` (it measures
+time) is not expected to reproduce, the summary says so, and it runs alone after the others.
 
-**Why it is written here.** The workers are the standard library's (`concurrent.futures` on the fork server
-with preloaded modules): importing PRELOAD costs 5.2 s of CPU per process, about 170 s for the site's 34 units,
-paid once. Task runners (doit, make) key a task on files listed by hand, so an edit of `seqdocs/rnn.py` would
-rerun every unit or none. grimp (import-linter's import graph) was measured: 0.1 s to import, 20 ms to graph
-`seqdocs`; but it graphs packages, not the units in `scripts/`, and records `from seqdocs import lstm_trace` as
-an import of all of `seqdocs`, so the `ast` reading above would still be needed beside it.
+**Why it is written here.** The workers are the standard library's (`concurrent.futures` on the fork server with
+preloaded modules): importing PRELOAD costs 5.2 s of CPU per process, about 170 s for the site's 34 units, paid
+once. Task runners (doit, make) key a task on files listed by hand, so an edit of `seqdocs/rnn.py` would rerun
+every unit or none. grimp (import-linter's import graph) takes 0.1 s to import and 20 ms to graph `seqdocs`, but
+graphs packages, not the units in `scripts/`, and records `from seqdocs import lstm_trace` as an import of all of
+`seqdocs`: the `ast` reading above would still be needed beside it.
 """
 
 from __future__ import annotations
@@ -199,8 +198,8 @@ def read_imports(tree: ast.Module, package: list[str]) -> tuple[list[str], list[
                 statements.add(alias.name)
                 bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom):
-            start = package[: len(package) + 1 - node.level] if node.level else []
-            used |= {".".join([*start, *[node.module] * bool(node.module), alias.name]) for alias in node.names}
+            start = package[: len(package) + 1 - node.level] if node.level else []  # `from ..x import y`
+            used |= {".".join([*start, *filter(None, [node.module]), alias.name]) for alias in node.names}
         elif isinstance(node, (ast.Attribute, ast.Name)) and id(node) not in inner:
             attributes = []
             while isinstance(node, ast.Attribute):
@@ -437,33 +436,34 @@ def is_fresh(unit: Unit, key: str, project: Project) -> bool:
 
 
 def install(unit: Unit, project: Project, key: str) -> None:
-    """Copy the unit's kept result for `key` into the output folder, in place of its old output."""
-    kept, (output, manifest) = project.store(unit) / key, project.outputs(unit)
+    """Copy the unit's kept result for `key` (its output and manifest) into the output folder: first beside it,
+    then renamed into place, so that no page ever includes half the old output and half the new."""
+    kept, output = project.store(unit) / key, project.outputs(unit)[0]
     os.utime(kept)  # the most recently used results are the ones kept
-    output.parent.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{unit.name}-", dir=project.output))
-    # An example's folder: copied whole, its manifest inside, then swapped in by two renames (never half the old
-    # output and half the new). A snippet's or notebook's file and manifest: each renamed into place.
-    copied = shutil.copytree(kept, staging / output.name) if unit.kind == "example" else staging
-    if unit.kind != "example":
-        shutil.copy2(kept / output.name, staging / output.name)
-    files = sorted(path.name for path in kept.iterdir())
-    (copied / manifest.name).write_text(json.dumps({"unit": unit.label, "key": key, "files": files}, indent=2) + "\n")
-    if unit.kind == "example" and output.exists():
-        os.replace(output, staging / ".old")
-    os.replace(staging / output.name, output)
-    if unit.kind != "example":
-        os.replace(staging / manifest.name, manifest)
+    copy = shutil.copytree(kept, staging / "new")
+    if unit.kind == "example":  # a folder, its manifest inside: swapped by two renames
+        if output.exists():
+            os.replace(output, staging / "old")
+        os.replace(copy, output)
+    else:  # a file and its manifest, beside the other snippets' or notebooks'
+        output.parent.mkdir(exist_ok=True)
+        for path in sorted(copy.iterdir()):
+            os.replace(path, output.parent / path.name)
     shutil.rmtree(staging)
 
 
 def _keep(unit: Unit, project: Project, staging: Path, key: str) -> None:
-    """Make a finished run's output the kept result for `key`; forget all but the KEPT_RESULTS latest."""
-    if unit.kind != "example" and not (staging / project.outputs(unit)[0].name).is_file():
-        raise BuildError(f"{unit.label} wrote no {project.outputs(unit)[0].name}")
-    _remove(project.store(unit) / key)
-    os.replace(staging, project.store(unit) / key)
-    results = [path for path in project.store(unit).iterdir() if not path.name.startswith(".")]
+    """Make a finished run's output, with its manifest, the kept result for `key`; forget all but the
+    KEPT_RESULTS latest."""
+    (output, manifest), store = project.outputs(unit), project.store(unit)
+    if unit.kind != "example" and not (staging / output.name).is_file():
+        raise BuildError(f"{unit.label} wrote no {output.name}")
+    files = sorted(path.name for path in staging.iterdir())
+    (staging / manifest.name).write_text(json.dumps({"unit": unit.label, "key": key, "files": files}, indent=2) + "\n")
+    _remove(store / key)
+    os.replace(staging, store / key)
+    results = [path for path in store.iterdir() if not path.name.startswith(".")]
     for old in sorted(results, key=lambda path: -path.stat().st_mtime_ns)[KEPT_RESULTS:]:
         _remove(old)
 
@@ -482,18 +482,13 @@ def _claim_output(project: Project) -> None:
 def remove_stale_outputs(project: Project, units: list[Unit]) -> list[str]:
     """Delete outputs whose unit no longer exists, and staging left by an interrupted build."""
     expected = {path for unit in units for path in project.outputs(unit)}
+    expected |= {project.output / name for name in (MARKER, ".lock", *(folder for folder, _ in SHARED.values()))}
     removed = []
-    for entry in sorted(project.output.iterdir()):
-        if entry.name.startswith(".staging-"):
+    for entry in sorted({*project.output.iterdir(), *(path for folder, _ in SHARED.values()
+                                                      for path in (project.output / folder).glob("*"))}):
+        if entry not in expected:
             _remove(entry)
-        elif entry.name in ("snippets", "notebooks") and entry.is_dir():
-            for item in sorted(entry.iterdir()):
-                if item not in expected:
-                    _remove(item)
-                    removed.append(f"{entry.name}/{item.name}")
-        elif entry not in expected and entry.name not in (MARKER, ".lock"):
-            _remove(entry)
-            removed.append(entry.name)
+            removed += [] if entry.name.startswith(".staging-") else [entry.relative_to(project.output).as_posix()]
     return removed
 
 
@@ -590,14 +585,15 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
         def order(unit: Unit) -> tuple[bool, bool, float]:
             """Long-running first: the other worker runs the short units beside it instead of waiting for it at
             the end. Then, so that under `mkdocs serve` the page of an edited file shows it soonest, the units
-            whose source, or a `seqdocs` module they name themselves, changed after their last output; then the
-            shortest by their last run."""
+            whose source or a `seqdocs` module they name themselves changed after their output was written; then
+            the shortest by their last run."""
             named = [unit.source, *(graph.modules[module] for module in graph.resolve(unit.source) or ())]
+            touched, last = False, 0.0
+            with contextlib.suppress(OSError):
+                touched = max(path.stat().st_mtime for path in named) > project.outputs(unit)[1].stat().st_mtime
             with contextlib.suppress(OSError, ValueError):
                 last = float((project.store(unit) / ".seconds").read_text())
-                return (not unit.long_running, max(path.stat().st_mtime for path in named)
-                        <= project.outputs(unit)[1].stat().st_mtime, last)
-            return not unit.long_running, True, 0.0
+            return not unit.long_running, not touched, last
 
         ran, failures = _run_batch(sorted((u for u in to_run if not u.nondeterministic), key=order),
                                    project, keys, JOBS, report)

@@ -20,6 +20,7 @@ the page's own text (code blocks included), not on files it includes with `--8<-
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import json
@@ -47,8 +48,8 @@ SOURCES = ("seqdocs", "scripts")
 """What the units' keys are made of: an edit here while a build runs in the background restarts it."""
 
 
-class UnknownValue(LookupError):
-    """A page names a value that no example gives."""
+class UnknownValue(PluginError, LookupError):
+    """A page names a value that no example gives: the build fails, naming it."""
 
 
 def start(generated: Path, background: bool) -> subprocess.Popen:
@@ -71,7 +72,8 @@ def wait(build: subprocess.Popen) -> None:
 def stop(build: subprocess.Popen) -> None:
     """Interrupt it as Ctrl-C would: it stops its units, keeps nothing half-written and exits quietly."""
     if build.poll() is None:
-        os.killpg(build.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended just now
+            os.killpg(build.pid, signal.SIGINT)
     build.wait()
 
 
@@ -80,10 +82,8 @@ serve = False
 serving: subprocess.Popen | None = None
 """Under `mkdocs serve`, the latest artifact build, started at `started`."""
 started = 0.0
-outputs: dict[str, Path] = {}
-"""Under `mkdocs serve`, each unit's output (a folder or a file), by the unit's label."""
-pending: set[str] = set()
-"""Under `mkdocs serve`, the units whose output is not yet that of their current key."""
+pending: dict[str, Path] = {}
+"""Under `mkdocs serve`, the output (a folder or a file) of each unit not yet landed for its current key."""
 waiting: dict[str, list[str]] = {}
 """Under `mkdocs serve`, each page built while a unit it includes was pending, with those units."""
 
@@ -103,7 +103,6 @@ def on_pre_build(config) -> None:
         return wait(start(generated, background=False))
     project = Project(ROOT, generated)
     units = discover_units(project)
-    outputs.update({unit.label: project.outputs(unit)[0] for unit in units})
     missing = any(not project.outputs(unit)[1].is_file() for unit in units)
     newest = max(path.stat().st_mtime for folder in SOURCES for path in (ROOT / folder).rglob("*.py"))
     if serving is not None and (newest > started or missing and serving.poll() is not None):
@@ -115,10 +114,10 @@ def on_pre_build(config) -> None:
         serving, started = start(generated, background=not missing), time.time()
     if missing or serving.poll() not in (None, 0):
         wait(serving)  # a unit with no output at all, whose pages could not be built; or the build failed
+    graph = ImportGraph(ROOT) if serving.poll() is None else None  # the units it has still to land, if it runs
     pending.clear()
-    if serving.poll() is None:  # the units it has still to land
-        graph = ImportGraph(ROOT)
-        pending.update(unit.label for unit in units if not is_fresh(unit, graph.key(unit), project))
+    pending.update({unit.label: project.outputs(unit)[0] for unit in units
+                    if graph and not is_fresh(unit, graph.key(unit), project)})
     waiting.clear()
 
 
@@ -135,15 +134,8 @@ def on_shutdown() -> None:
 
 
 def substitute_values(markdown: str, page: str, generated: Path) -> str:
-    """Replace every `{{ example.key }}` in a page's Markdown with the value the example gave.
-
-    Args:
-        markdown: The page's Markdown.
-        page: The page's name for messages, e.g. `lstm.md`.
-        generated: The build's output folder, holding `<example>/values.json`.
-
-    Returns:
-        The Markdown with every value in place.
+    """Replace every `{{ example.key }}` in the Markdown of `page` (named in messages, e.g. `lstm.md`) with the
+    value the example gave in `generated/<example>/values.json`.
 
     Raises:
         UnknownValue: If any named example or key does not exist; the message lists each, with the keys
@@ -175,13 +167,10 @@ def substitute_values(markdown: str, page: str, generated: Path) -> str:
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Put the examples' values into the page; notebook pages are left alone (mkdocs-jupyter renders them)."""
     examples = {f"example {match.group(1)}" for match in VALUE.finditer(markdown)}
-    for unit in sorted(pending):
-        output = outputs[unit].relative_to(config.docs_dir).as_posix()
+    for unit, path in sorted(pending.items()):
+        output = path.relative_to(config.docs_dir).as_posix()
         if unit in examples or page.file.src_uri == output or f"{output}/" in markdown or f'{output}"' in markdown:
             waiting.setdefault(page.file.src_uri, []).append(unit)
     if page.file.src_uri.endswith(".ipynb"):
         return markdown
-    try:
-        return substitute_values(markdown, page.file.src_uri, Path(config.docs_dir) / GENERATED)
-    except UnknownValue as error:
-        raise PluginError(str(error)) from None
+    return substitute_values(markdown, page.file.src_uri, Path(config.docs_dir) / GENERATED)
