@@ -218,7 +218,10 @@ class ImportGraph:
 
     def __init__(self, root: Path) -> None:
         self.root, self.read_now, self.modules = root, {}, {}
+        # Each asked once per build, for each file or folder, however many units share it:
         self.digest = functools.cache(lambda path: hashlib.sha256(path.read_bytes()).hexdigest())
+        self.resolve = functools.cache(self.resolve)
+        self.beside = functools.cache(lambda folder: {path.stem for path in folder.glob("*.py")})
         try:
             self.cached = json.loads((root / IMPORTS_CACHE).read_bytes())
         except (OSError, ValueError):
@@ -285,7 +288,8 @@ class ImportGraph:
             if path in found or not path.is_file():
                 continue
             found.add(path)
-            pending += [unit.source.parent / f"{name.split('.')[0]}.py" for name in sum(self.read(path), [])]
+            named = {name.split(".")[0] for name in sum(self.read(path), [])}
+            pending += [unit.source.parent / f"{name}.py" for name in sorted(named & self.beside(unit.source.parent))]
             uses = set() if path in harness else self.resolve(path)  # the harness reads no model
             everything |= uses is None
             for module in uses or ():
