@@ -59,6 +59,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -614,6 +615,8 @@ def build_all(root: Path = ROOT, output: Path | None = None, *, force: bool = Fa
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; see the module docstring."""
+    # Ctrl-C, or the hook's `stop`, interrupts it even where it started with SIGINT ignored (as `command &` does).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="run every unit, even if cached")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this unit (NAME or KIND:NAME); repeatable")
