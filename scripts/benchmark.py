@@ -68,7 +68,8 @@ CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-background-netw
 LIGHTHOUSE = ("npx", "--yes", "lighthouse@12.6.1")
 LIGHTHOUSE_FLAGS = ("--quiet", "--output=json", f"--chrome-flags={CHROME_FLAGS}", "--only-categories=performance,accessibility")
 """Given after the URL: `--only-categories` takes every word that follows it."""
-METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "speed-index")
+METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
+           "speed-index")
 
 BUILD_SECONDS = {"cold build (fresh copy)": 90.0, "no-op rebuild": 3.0, "cold build, chapters cached": 30.0}
 AUTHOR_LOOP_SECONDS = {"page edit": 3.0, "model edit: API page": 15.0, "model edit: RNN page": 15.0,
@@ -155,10 +156,10 @@ def forget_all_but_the_chapters(project: Path, environment: dict[str, str]) -> l
     build copies back): the next build runs the rest from nothing. Returns the units whose results went."""
     for folder in (project / "docs" / "generated", project / "build" / "mkdocs-jupyter", Path(environment["TMPDIR"])):
         fresh_folder(folder)
-    removed = sorted(kept for kept in (project / "build" / "artifacts").iterdir() if kept.name.split("-", 1)[-1] not in PAST_THE_TOY)
+    removed = [kept for kept in (project / "build" / "artifacts").iterdir() if kept.name.split("-", 1)[-1] not in PAST_THE_TOY]
     for kept in removed:
         shutil.rmtree(kept)
-    return [kept.name for kept in removed]
+    return sorted(kept.name for kept in removed)
 
 
 def calibrated_multiplier(benchmark_index: float) -> float | None:
@@ -310,15 +311,16 @@ def wait_for(url: str, condition: Callable[[str], bool], timeout: float = 900.0)
 
 def unit_keys(generated: Path) -> dict[str, str]:
     """The key of each unit's output in `docs/generated/`, by its label, from the manifests the build writes."""
-    keys = {}  # os.walk skips a unit's staging folder that goes while it is walked
-    for manifest in [Path(folder, name) for folder, _, names in os.walk(generated) for name in names if name.endswith("manifest.json")]:
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            written = json.loads(manifest.read_text(encoding="utf-8"))
-            keys[written["unit"]] = written["key"]
+    keys = {}  # (os.walk skips a unit's staging folder that goes while it is walked)
+    for folder, _, names in os.walk(generated):
+        for manifest in [Path(folder, name) for name in names if name.endswith("manifest.json")]:
+            with contextlib.suppress(OSError, ValueError, KeyError):  # gone, or being written
+                written = json.loads(manifest.read_text(encoding="utf-8"))
+                keys[written["unit"]] = written["key"]
     return keys
 
 
-def author_loop(project: Path, environment: dict[str, str], log: Path) -> dict[str, float]:
+def author_loop(project: Path, environment: dict[str, str], log: Path) -> list[Result]:
     """Under `mkdocs serve`: seconds from saving an edit to seeing it on the page, for a page, a model, an undo.
 
     A docstring changes no number, so "on the RNN page" and "every page" are read from the units' manifests: the
@@ -371,7 +373,9 @@ def author_loop(project: Path, environment: dict[str, str], log: Path) -> dict[s
         except subprocess.TimeoutExpired:  # seen once, mid-rebuild: it must not hold the machine's timing lock
             server.kill()
             server.wait()
-    return times
+    limits = {name: AUTHOR_LOOP_SECONDS.get(name) for name in times}
+    return [Result(f"mkdocs serve: {name}", seconds, f"≤ {limits[name]:g} s" if limits[name] else "reported",
+                   seconds <= (limits[name] or math.inf), f"{seconds:.1f} s") for name, seconds in times.items()]
 
 
 def measure(arguments: argparse.Namespace, folder: Path, report: dict) -> list[Result]:
@@ -396,18 +400,14 @@ def measure(arguments: argparse.Namespace, folder: Path, report: dict) -> list[R
             results.append(timed_build("cold build, chapters cached", project, environment))
             results[-1].details["removed"] = removed
     if not any(result.details.get("returncode") for result in results) and not arguments.skip_author_loop:
-        for name, seconds in author_loop(project, environment, folder / "serve.log").items():
-            limit = AUTHOR_LOOP_SECONDS.get(name)
-            results.append(Result(f"mkdocs serve: {name}", seconds, f"≤ {limit:g} s" if limit else "reported",
-                                  seconds <= (limit or math.inf), f"{seconds:.1f} s"))
-            print(f"benchmark: mkdocs serve, {name}: {seconds:.1f} s", file=sys.stderr)
+        results += author_loop(project, environment, folder / "serve.log")
         report["serve_log"] = [line for line in (folder / "serve.log").read_text().splitlines() if "artifacts" in line]
     site = project / "site"
     if arguments.author_loop_only or not (site / "index.html").exists():
         return results  # nothing was built into site/ (mkdocs --strict writes it even when it fails on a warning)
     report["pages"] = paths = sorted("" if page.parent == site else page.parent.relative_to(site).as_posix() + "/"
                                      for page in site.rglob("index.html"))  # directory URLs
-    return results + measure_pages(site, paths, 0 if arguments.skip_lighthouse else arguments.lighthouse_runs, folder / "lighthouse")
+    return results + measure_pages(site, paths, arguments.lighthouse_runs, folder / "lighthouse")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--try-it", type=Path, metavar="SITE",
                         help="measure only the Try it page's budget (5.) in this built site folder, e.g. site")
     arguments = parser.parse_args(argv)
+    if arguments.skip_lighthouse:
+        arguments.lighthouse_runs = 0
     cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text(encoding="utf-8"))
     report: dict = {"machine": {"cpu": cpu and cpu[1], "cores": os.cpu_count(), "load_average_1_5_15_min": os.getloadavg()},
                     "source": arguments.source, "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
@@ -431,8 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="seqdocs-benchmark-"))
     try:
         if arguments.try_it:
-            results = measure_pages(arguments.try_it.resolve(), [TRY_IT],
-                                    0 if arguments.skip_lighthouse else arguments.lighthouse_runs, folder / "lighthouse")
+            results = measure_pages(arguments.try_it.resolve(), [TRY_IT], arguments.lighthouse_runs, folder / "lighthouse")
         else:
             results = measure(arguments, folder, report)
         for run in (folder / "lighthouse").glob("*/*.json") if arguments.output else []:  # where the time went
