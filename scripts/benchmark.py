@@ -199,6 +199,8 @@ def lighthouse_run(url: str, folder: Path) -> dict:
         saved["settings"]["throttling"]["cpuSlowdownMultiplier"] = multiplier
         (artifacts / "artifacts.json").write_text(json.dumps(saved), encoding="utf-8")
         run["calibrated"] = scored("calibrated", f"--throttling.cpuSlowdownMultiplier={multiplier}")
+        if run["calibrated"]["cpu_slowdown"] != multiplier:  # the report's own settings: what the simulation used
+            raise RuntimeError(f"Lighthouse scored at {run['calibrated']['cpu_slowdown']}x, not the {multiplier}x asked for")
     shutil.rmtree(artifacts)  # the trace: megabytes a run
     return run
 
