@@ -29,6 +29,7 @@ import logging
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
+from mkdocs.utils import CountHandler
 
 CACHE = FileSystemBytecodeCache()  # a private folder under the system's temporary directory
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,18 +46,7 @@ current_page = ""
 """The page being converted (its path under docs/)."""
 
 
-class Warnings(logging.Handler):
-    """Counts the warnings logged during a build."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
-warnings = Warnings()
+warnings = CountHandler(level=logging.WARNING)
 logging.getLogger("mkdocs").addHandler(warnings)
 
 
@@ -91,7 +81,7 @@ def _walk(items):
 def on_pre_build(config) -> None:
     """mkdocstrings' templates (its Python handler has its own environment, made when first asked for), and its
     rendering, kept."""
-    warnings.count = 0
+    warnings.counts.clear()
     plugin = config.plugins.get("mkdocstrings")
     if plugin is None:
         return
@@ -146,4 +136,4 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_post_build(config) -> None:
     """Keep what this build made for the next, unless it logged a warning."""
     global kept, made
-    kept, made = (made if not warnings.count else {}), {}
+    kept, made = ({} if warnings.get_counts() else made), {}
