@@ -10,7 +10,10 @@ Any other build first deletes the key, so a build that fails or is interrupted l
 builds (its site folder is new each time).
 
 Why it stays: MkDocs has no such check (`--dirty` rebuilds pages whose source is newer than their output, which
-a page's includes, the API reference's sources and the navigation escape). MEASURED
+a page's includes, the API reference's sources and the navigation escape; and `--strict --dirty` always fails).
+Measured on the 2-core machine (load 1-4): `SEQDOCS_ARTIFACTS_BUILT=1 mkdocs build --strict` with nothing changed
+took 7.8-9.0 s wall (5.8 s on a quiet machine) before, 2.0-2.8 s with it: loading the plugins (mkdocs-jupyter's
+imports of nbconvert and jupytext alone 1.4 s) and hashing the inputs (0.04 s).
 """
 
 from __future__ import annotations
