@@ -18,6 +18,7 @@ and the entry lists the pages linking to it (`backlinks` in mkdocs.yml).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "seqdocs"
@@ -27,10 +28,16 @@ NAV_FILE = "reference/SUMMARY.md"
 """The reference's navigation, in mkdocs-literate-nav's format (its `nav_file` in mkdocs.yml): read, not published."""
 
 
+@functools.cache
+def parse(path: Path) -> ast.Module:
+    """A module's syntax tree, read once per build (mkdocs-gen-files runs this script afresh for each build)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def exports(folder: Path = PACKAGE) -> dict[str, list[str]]:
     """Each module a layer's `__init__.py` imports public names from, with those names, in its order."""
     found: dict[str, list[str]] = {}
-    for node in ast.parse((folder / "__init__.py").read_text(encoding="utf-8")).body:
+    for node in parse(folder / "__init__.py").body:
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
             names = [alias.asname or alias.name for alias in node.names if not alias.name.startswith("_")]
             found.setdefault(node.module, []).extend(names)
@@ -39,7 +46,7 @@ def exports(folder: Path = PACKAGE) -> dict[str, list[str]]:
 
 def public_names(path: Path) -> list[str]:
     """The public names a module defines itself, in order: functions, classes and documented constants."""
-    body = ast.parse(path.read_text(encoding="utf-8")).body
+    body = parse(path).body
     names = []
     for node, after in zip(body, [*body[1:], None]):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -63,11 +70,12 @@ def reference_pages() -> dict[str, str]:
 
 def page_text(layer: str, module: str, names: list[str]) -> str:
     path = LAYERS[layer] / f"{module}.py"
-    summary = (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").split("\n")[0]
+    summary = (ast.get_docstring(parse(path)) or "").split("\n")[0]
     # Each entry by the path readers import it from: that is its id, and links name it so.
     identifiers = [f"{layer}.{name}" for name in names]
     identifiers += [f"{layer}.{module}.{name}" for name in public_names(path) if name not in names]
-    entries = "".join(f"::: {identifier}\n    options:\n      heading_level: 2\n\n" for identifier in identifiers)
+    # Each entry's heading is an h2, under the page's h1: mkdocstrings-python's default `heading_level`.
+    entries = "".join(f"::: {identifier}\n\n" for identifier in identifiers)
     return f"# {layer}.{module}\n\n{summary}\n\n{entries}"
 
 
