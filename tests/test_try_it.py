@@ -64,7 +64,13 @@ class Tab:
         route.abort()
 
     def rows(self, caption_start: str = "") -> dict[str, list[str]]:
-        """The first table's rows whose caption starts so: row header -> the cells' texts."""
+        """The first table's rows whose caption starts so: row header -> the cells' texts. The view draws its
+        tables in tasks of their own, so this waits for the table first."""
+        self.page.wait_for_function(
+            "(start) => [...document.querySelectorAll('#try-it table')]"
+            ".some((t) => t.caption && t.caption.textContent.startsWith(start) && t.tBodies.length)",
+            arg=caption_start,
+        )
         return self.page.evaluate(
             """(start) => {
                 const table = [...document.querySelectorAll('#try-it table')]
@@ -238,7 +244,7 @@ def test_a_reader_steps_through_the_cat_sat_on_the_lstm_and_back(browser, served
     page.go_back()
     page.wait_for_function("() => new URL(location.href).searchParams.get('step') === '2'")
     assert tab.rows("Step")["hidden"] == [shown(v) for v in trace.steps[1]["hidden"].tolist()]
-    assert page.locator("#try-step").get_attribute("aria-valuetext") == "step 2 of 3: cat"
+    playwright_api.expect(page.locator("#try-step")).to_have_attribute("aria-valuetext", "step 2 of 3: cat")
     assert page.locator("[data-command]").text_content() == "seqdocs explain --model lstm -- 'the cat sat'"
     # Keyboard only: focus the slider and press the arrow key.
     page.locator("#try-step").focus()
